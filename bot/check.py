@@ -1,0 +1,77 @@
+"""`python -m bot check`: say plainly whether the settings and the provider work, and if not, why."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from bot.kling.client import KlingClient
+from bot.kling.errors import (
+    AccountError,
+    AuthenticationError,
+    EndpointNotFoundError,
+    KlingConnectionError,
+    KlingError,
+    MalformedResponseError,
+    PermissionDeniedError,
+    ResourcePackExhaustedError,
+)
+from bot.kling.transport import RetryPolicy
+from bot.settings import DiscordSettings, KlingSettings, StorageSettings, read_section
+
+CLOCK_SKEW_WORTH_MENTIONING = 5.0  # seconds
+PROBE_RETRY = RetryPolicy(attempts=1)
+
+
+async def run_check(env_file: str) -> int:
+    """Print one line per check; return 0 when everything is OK."""
+    ok = True
+    _, problems = read_section(DiscordSettings, env_file)
+    ok &= _report("settings: Discord", problems)
+    _, problems = read_section(StorageSettings, env_file)
+    ok &= _report("settings: storage", problems)
+    kling, problems = read_section(KlingSettings, env_file)
+    ok &= _report("settings: Kling", problems)
+    if kling is not None and not problems:
+        ok &= _report(f"provider {kling.provider} at {kling.resolved_base_url}", [await probe_provider(kling)])
+    return 0 if ok else 1
+
+
+async def probe_provider(settings: KlingSettings) -> str:
+    """Query a task that does not exist; return "" when the provider answers as expected, else the reason."""
+    timeout = aiohttp.ClientTimeout(total=settings.request_timeout)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        client = KlingClient.from_settings(session, settings, retry=PROBE_RETRY)
+        try:
+            await client.probe()
+        except KlingError as exc:
+            return explain_probe_failure(exc, settings, client.server_time_offset)
+    return ""
+
+
+def explain_probe_failure(exc: KlingError, settings: KlingSettings, clock_offset: float | None) -> str:
+    """Turn a probe failure into the one sentence an operator needs."""
+    host = settings.resolved_base_url
+    if isinstance(exc, AuthenticationError) and exc.is_clock_problem:
+        skew = f" (this host is {-clock_offset:+.0f} s off the provider's clock)" if clock_offset is not None else ""
+        return f"the provider rejected the token's time window (code {exc.code}): fix this host's clock{skew}"
+    if isinstance(exc, AuthenticationError):
+        which = "KLING_API_KEY" if settings.api_key else "KLING_ACCESS_KEY / KLING_SECRET_KEY"
+        return f"bad credentials: the provider rejected {which} ({exc.message}, code {exc.code})"
+    if isinstance(exc, KlingConnectionError):
+        return f"cannot reach {host}: {exc.message}. Check KLING_BASE_URL and this host's network"
+    if isinstance(exc, EndpointNotFoundError | MalformedResponseError):
+        return f"wrong host? {host} does not answer like {settings.provider}'s Kling API ({exc})"
+    if isinstance(exc, AccountError | ResourcePackExhaustedError | PermissionDeniedError):
+        return f"the account can't create tasks: {exc}"
+    return f"unexpected answer: {exc}"
+
+
+def _report(what: str, problems: list[str]) -> bool:
+    problems = [p for p in problems if p]
+    if not problems:
+        print(f"OK    {what}")
+        return True
+    print(f"FAIL  {what}")
+    for problem in problems:
+        print(f"      - {problem}")
+    return False

@@ -1,0 +1,39 @@
+"""Command line: `run` (the default) starts the bot, `check` verifies settings and the provider."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.logs import setup_logging
+from bot.settings import SettingsError, load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for `python -m bot`."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="A Discord bot for Kling AI videos.")
+    parser.add_argument("--env-file", default=".env", help="settings file read after the environment (default: .env)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("check", help="check settings, credentials and the provider host, then exit")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen command and return the process exit code."""
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    if args.command == "check":
+        from bot.check import run_check
+
+        return asyncio.run(run_check(args.env_file))
+    try:
+        settings = load_settings(args.env_file)
+    except SettingsError as exc:
+        print(f"{exc}\nSee .env.example for every setting.", file=sys.stderr)
+        return 2
+    from bot.app import run_bot
+
+    asyncio.run(run_bot(settings))
+    return 0

@@ -1,0 +1,39 @@
+"""The Kling provider boundary: a typed client, its request/task models and its error tree.
+
+Nothing outside this package sees provider JSON, paths or dialect quirks.
+"""
+
+from bot.kling.callbacks import parse_callback
+from bot.kling.catalogue import Catalogue, ModelSpec, load_catalogue
+from bot.kling.client import KlingClient, PreparedRequest
+from bot.kling.models import (
+    CameraControl,
+    ImageToVideoRequest,
+    KlingTask,
+    MultiImageToImageRequest,
+    MultiImageToVideoRequest,
+    TaskKind,
+    TaskRequest,
+    TaskStatus,
+    TextToVideoRequest,
+)
+from bot.kling.transport import RetryPolicy
+
+__all__ = [
+    "CameraControl",
+    "Catalogue",
+    "ImageToVideoRequest",
+    "KlingClient",
+    "KlingTask",
+    "ModelSpec",
+    "MultiImageToImageRequest",
+    "MultiImageToVideoRequest",
+    "PreparedRequest",
+    "RetryPolicy",
+    "TaskKind",
+    "TaskRequest",
+    "TaskStatus",
+    "TextToVideoRequest",
+    "load_catalogue",
+    "parse_callback",
+]

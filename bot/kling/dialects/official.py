@@ -1,0 +1,156 @@
+"""The official Kling API: `/v1/...` paths, the `{code, message, data}` envelope, list pages."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import quote
+
+from bot.kling.errors import MalformedResponseError
+from bot.kling.models import (
+    ImageToVideoRequest,
+    KlingTask,
+    MultiImageToImageRequest,
+    MultiImageToVideoRequest,
+    TaskKind,
+    TaskRequest,
+    TextToVideoRequest,
+)
+from bot.kling.wire import Envelope, WireTask, from_millis, parse_model, parse_status
+from bot.settings import Provider
+
+LIST_PAGE_SIZE_MAX = 500
+LIST_PAGE_MAX = 1000
+
+
+def encode_image(data: bytes) -> str:
+    """Encode an image as raw base64, without a `data:` prefix (Kling refuses one)."""
+    return base64.b64encode(data).decode("ascii")
+
+
+class ErrorInfo:
+    """A business error read from an answer: code (if any), message, request id."""
+
+    __slots__ = ("code", "message", "request_id")
+
+    def __init__(self, code: int | None, message: str, request_id: str | None = None) -> None:
+        self.code, self.message, self.request_id = code, message, request_id
+
+
+class OfficialDialect:
+    """Speaks the official API; the aggregator dialects override only where they differ."""
+
+    name: Provider = "official"
+    prefix = ""
+    has_list = True
+
+    # --- paths -------------------------------------------------------------------------------------
+
+    def create_path(self, kind: TaskKind) -> str:
+        """Return the path to POST a new task of `kind` to."""
+        group = "videos" if kind.makes_video else "images"
+        return f"{self.prefix}/v1/{group}/{kind.value}"
+
+    def query_path(self, kind: TaskKind, task_id: str) -> str:
+        """Return the path to GET one task by its task id or external id."""
+        return f"{self.create_path(kind)}/{quote(task_id, safe='')}"
+
+    def list_path(self, kind: TaskKind) -> str:
+        """Return the path of the paged task list."""
+        return self.create_path(kind)
+
+    # --- request bodies ------------------------------------------------------------------------------
+
+    def create_body(self, request: TaskRequest, external_task_id: str, callback_url: str | None) -> dict[str, Any]:
+        """Build the JSON body for creating `request` (model and mode already resolved)."""
+        body: dict[str, Any] = {"model_name": request.model, "external_task_id": external_task_id}
+        body.update(self._kind_fields(request))
+        if request.prompt:
+            body["prompt"] = request.prompt
+        if request.negative_prompt:
+            body["negative_prompt"] = request.negative_prompt
+        if callback_url:
+            body["callback_url"] = callback_url
+        return body
+
+    def _kind_fields(self, request: TaskRequest) -> dict[str, Any]:
+        if isinstance(request, ImageToVideoRequest):
+            fields = {"image": encode_image(request.image), **self._video_fields(request)}
+            if request.image_tail is not None:
+                fields["image_tail"] = encode_image(request.image_tail)
+            if request.cfg_scale is not None:
+                fields["cfg_scale"] = request.cfg_scale
+            if request.camera_control is not None:
+                fields["camera_control"] = request.camera_control.model_dump(exclude_none=True)
+            return fields
+        if isinstance(request, MultiImageToVideoRequest):
+            images = [{"image": encode_image(data)} for data in request.image_list]
+            return {"image_list": images, "aspect_ratio": request.aspect_ratio, **self._video_fields(request)}
+        if isinstance(request, TextToVideoRequest):
+            fields = {"aspect_ratio": request.aspect_ratio, **self._video_fields(request)}
+            if request.cfg_scale is not None:
+                fields["cfg_scale"] = request.cfg_scale
+            return fields
+        return self._image_fields(request)
+
+    def _video_fields(
+        self, request: ImageToVideoRequest | MultiImageToVideoRequest | TextToVideoRequest
+    ) -> dict[str, Any]:
+        fields: dict[str, Any] = {"duration": request.duration}
+        if request.mode is not None:
+            fields["mode"] = request.mode
+        return fields
+
+    def _image_fields(self, request: MultiImageToImageRequest, scene_field: str = "scene_image") -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "subject_image_list": [{"subject_image": encode_image(data)} for data in request.subjects],
+            "n": request.n,
+            "aspect_ratio": request.aspect_ratio,
+        }
+        if request.scene is not None:
+            fields[scene_field] = encode_image(request.scene)
+        if request.style is not None:
+            fields["style_image"] = encode_image(request.style)
+        return fields
+
+    # --- answers --------------------------------------------------------------------------------------
+
+    def error_of(self, payload: Any) -> ErrorInfo | None:
+        """Return the business error in an answer, or None when it reports success."""
+        if not isinstance(payload, dict) or "code" not in payload:
+            return ErrorInfo(None, "answer without a code")
+        envelope = parse_model(Envelope, payload, "answer")
+        if envelope.code == 0:
+            return None
+        return ErrorInfo(envelope.code, envelope.message, envelope.request_id)
+
+    def parse_created(self, payload: Any, external_task_id: str) -> KlingTask:
+        """Read the task a create answered with."""
+        data = _data(payload)
+        task_id = data.get("task_id") if isinstance(data, dict) else None
+        if not task_id:
+            raise MalformedResponseError("Create answer carries no task_id")
+        return KlingTask(
+            task_id=str(task_id),
+            external_task_id=external_task_id,
+            status=parse_status(str(data.get("task_status") or "submitted")),
+            created_at=from_millis(data.get("created_at")),
+            updated_at=from_millis(data.get("updated_at")),
+        )
+
+    def parse_task(self, payload: Any) -> KlingTask:
+        """Read one task from a query answer."""
+        return parse_model(WireTask, _data(payload), "task").to_task()
+
+    def parse_list(self, payload: Any) -> list[KlingTask]:
+        """Read a list page."""
+        data = _data(payload)
+        if not isinstance(data, list):
+            raise MalformedResponseError("List answer's data is not a list")
+        return [parse_model(WireTask, item, "task").to_task() for item in data]
+
+
+def _data(payload: Any) -> Any:
+    if not isinstance(payload, dict):
+        raise MalformedResponseError("Answer is not a JSON object")
+    return payload.get("data")

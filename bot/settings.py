@@ -1,0 +1,130 @@
+"""Settings read from the environment and `.env`, one pydantic-settings class per section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import Field, HttpUrl, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Provider = Literal["official", "cometapi", "anyfast"]
+
+DEFAULT_BASE_URLS: dict[Provider, str] = {
+    "official": "https://api-singapore.klingai.com",
+    "cometapi": "https://api.cometapi.com",
+    "anyfast": "https://www.anyfast.ai",
+}
+
+
+def _config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, env_file=".env", extra="ignore", frozen=True)
+
+
+class DiscordSettings(BaseSettings):
+    """How the bot logs in to Discord."""
+
+    model_config = _config("DISCORD_")
+
+    token: SecretStr = Field(min_length=1)
+
+
+class KlingSettings(BaseSettings):
+    """Which Kling provider to call and with what credentials."""
+
+    model_config = _config("KLING_")
+
+    provider: Provider = "official"
+    api_key: SecretStr | None = None
+    access_key: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    base_url: HttpUrl | None = None
+    catalogue: Path | None = None
+    webhook_secret: SecretStr | None = None
+    request_timeout: float = Field(default=30.0, gt=0, le=600)
+
+    @property
+    def resolved_base_url(self) -> str:
+        """Return the configured base URL, or the provider's default host."""
+        if self.base_url is not None:
+            return str(self.base_url).rstrip("/")
+        return DEFAULT_BASE_URLS[self.provider]
+
+    def credential_problems(self) -> list[str]:
+        """Name what is missing or contradictory in the credentials for the chosen provider."""
+        has_pair = self.access_key is not None and self.secret_key is not None
+        half_pair = (self.access_key is None) != (self.secret_key is None)
+        if self.provider == "official":
+            if half_pair:
+                return ["KLING_ACCESS_KEY and KLING_SECRET_KEY: set both, or neither and use KLING_API_KEY"]
+            if self.api_key is None and not has_pair:
+                return ["KLING_API_KEY (or KLING_ACCESS_KEY + KLING_SECRET_KEY): missing"]
+            return []
+        problems = []
+        if self.api_key is None:
+            problems.append(f"KLING_API_KEY: missing (your {self.provider} key)")
+        if self.access_key is not None or self.secret_key is not None:
+            problems.append("KLING_ACCESS_KEY/KLING_SECRET_KEY: only the official provider uses them")
+        return problems
+
+
+class StorageSettings(BaseSettings):
+    """Where the bot keeps its database."""
+
+    model_config = _config("")
+
+    database_url: str = "sqlite:///data/bot.db"
+
+
+class SettingsError(Exception):
+    """Raised when settings are missing or invalid; `problems` holds one line per setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("Missing or invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings, by section."""
+
+    discord: DiscordSettings
+    kling: KlingSettings
+    storage: StorageSettings
+
+
+SectionT = TypeVar("SectionT", bound=BaseSettings)
+
+
+def read_section(cls: type[SectionT], env_file: str | Path | None = ".env") -> tuple[SectionT | None, list[str]]:
+    """Read one section; return it (or None) and a line per missing or invalid setting."""
+    try:
+        section = cls(_env_file=env_file)
+    except ValidationError as exc:
+        return None, _describe(exc, cls)
+    if isinstance(section, KlingSettings):
+        return section, section.credential_problems()
+    return section, []
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Read every section, collecting all problems before raising one `SettingsError`."""
+    discord, discord_problems = read_section(DiscordSettings, env_file)
+    kling, kling_problems = read_section(KlingSettings, env_file)
+    storage, storage_problems = read_section(StorageSettings, env_file)
+    problems = discord_problems + kling_problems + storage_problems
+    if problems or discord is None or kling is None or storage is None:
+        raise SettingsError(problems)
+    return Settings(discord=discord, kling=kling, storage=storage)
+
+
+def _describe(exc: ValidationError, cls: type[BaseSettings]) -> list[str]:
+    prefix = cls.model_config.get("env_prefix", "")
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = f"{prefix}{field}".upper()
+        reason = "missing" if error["type"] == "missing" else error["msg"]
+        lines.append(f"{name}: {reason}")
+    return lines
