@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from typing import Protocol
 
 import jwt
+from jwt.warnings import InsecureKeyLengthWarning
 from pydantic import SecretStr
 
 JWT_LIFETIME = 1800  # seconds; what Kling's own samples use
@@ -84,7 +86,10 @@ class JwtToken:
             "exp": issued + self._lifetime,
             "nbf": issued - JWT_NOT_BEFORE_SLACK,
         }
-        return jwt.encode(claims, self._secret_key.get_secret_value(), algorithm="HS256", headers={"typ": "JWT"})
+        with warnings.catch_warnings():
+            # Kling issues the SecretKey; its length is not ours to choose, so don't warn about it on every mint.
+            warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+            return jwt.encode(claims, self._secret_key.get_secret_value(), algorithm="HS256", headers={"typ": "JWT"})
 
     def __repr__(self) -> str:
         return "JwtToken(**********)"
