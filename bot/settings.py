@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, HttpUrl, SecretStr, ValidationError
+from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Provider = Literal["official", "cometapi", "anyfast"]
@@ -43,6 +45,19 @@ class KlingSettings(BaseSettings):
     catalogue: Path | None = None
     webhook_secret: SecretStr | None = None
     request_timeout: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret_is_standard(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        encoded = value.get_secret_value().removeprefix("whsec_")
+        try:
+            if not base64.b64decode(encoded + "==", validate=False):
+                raise ValueError
+        except (ValueError, binascii.Error):
+            raise ValueError("must be a Standard Webhooks secret: whsec_ followed by base64") from None
+        return value
 
     @property
     def resolved_base_url(self) -> str:
@@ -125,6 +140,6 @@ def _describe(exc: ValidationError, cls: type[BaseSettings]) -> list[str]:
     for error in exc.errors(include_url=False, include_input=False):
         field = str(error["loc"][0]) if error["loc"] else ""
         name = f"{prefix}{field}".upper()
-        reason = "missing" if error["type"] == "missing" else error["msg"]
+        reason = "missing" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
         lines.append(f"{name}: {reason}")
     return lines

@@ -58,3 +58,13 @@ def test_base_url_default_follows_provider_and_override_wins(monkeypatch: pytest
     assert KlingSettings(_env_file=None).resolved_base_url == "https://api.cometapi.com"
     monkeypatch.setenv("KLING_BASE_URL", "http://127.0.0.1:8080/")
     assert KlingSettings(_env_file=None).resolved_base_url == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize("secret", ["whsec_", "whsec_!!!not-base64!!!"])
+def test_webhook_secret_must_be_standard(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
+    """A webhook secret that can't verify anything is refused at start, not at the first callback."""
+    monkeypatch.setenv("DISCORD_TOKEN", "t")
+    monkeypatch.setenv("KLING_API_KEY", "k")
+    monkeypatch.setenv("KLING_WEBHOOK_SECRET", secret)
+    with pytest.raises(SettingsError, match="KLING_WEBHOOK_SECRET: must be a Standard Webhooks"):
+        load_settings(None)
