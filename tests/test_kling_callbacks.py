@@ -77,7 +77,7 @@ def test_valid_signature_is_accepted() -> None:
     ],
     ids=["unsigned", "wrong-secret", "tampered-body", "replayed-old", "garbled-header"],
 )
-def test_forged_callbacks_are_refused(headers) -> None:  # noqa: ANN001
+def test_forged_callbacks_are_refused(headers) -> None:
     """Unsigned, wrongly signed, tampered, stale or garbled signatures raise CallbackError."""
     body = json.dumps(TASK).encode()
     with pytest.raises(CallbackError):

@@ -64,7 +64,8 @@ async def test_every_kind_from_create_to_downloaded_result(
     await fake.advance(GENERATION_TIME)
     done = await client.get(kind, created.task_id)
     assert done.status is TaskStatus.SUCCEEDED
-    assert done.units_charged is not None and done.units_charged > 0
+    assert done.units_charged is not None
+    assert done.units_charged > 0
     if kind.makes_video:
         assert len(done.videos) == 1
         assert_valid_mp4(await download(session, done.videos[0].url))
@@ -81,17 +82,20 @@ async def test_cometapi_compose_uses_its_documented_route_and_field(fake: FakeKl
     body = fake.tasks[created.task_id].body
     if fake.dialect == "cometapi":
         assert ("POST", "/kling/v1/images/generations") in fake.requests
-        assert "scence_image" in body and "scene_image" not in body
+        assert "scence_image" in body
+        assert "scene_image" not in body
         assert body["model_name"] == "kling-v2"
     else:
-        assert "scene_image" in body and "scence_image" not in body
+        assert "scene_image" in body
+        assert "scence_image" not in body
 
 
 async def test_find_by_external_id_and_absence(fake: FakeKling, client: KlingClient) -> None:
     """A task is found by our external id; an unknown id is None, and get() raises TaskNotFoundError."""
     created = await client.create(request_of(TaskKind.TEXT_TO_VIDEO), external_task_id="ext-find")
     found = await client.find(TaskKind.TEXT_TO_VIDEO, "ext-find")
-    assert found is not None and found.task_id == created.task_id
+    assert found is not None
+    assert found.task_id == created.task_id
     assert await client.find(TaskKind.TEXT_TO_VIDEO, "never-created") is None
     with pytest.raises(TaskNotFoundError):
         await client.get(TaskKind.TEXT_TO_VIDEO, "123456789")

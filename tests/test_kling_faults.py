@@ -116,11 +116,9 @@ async def test_each_error_class_surfaces(fake: FakeKling, client: KlingClient, f
     """Faults at the fake become the documented exception, with nothing created by a refused create."""
     task_id = await create(client, "ext-setup") if fault.op == "query" else None
     fake.inject(fault)
+    call = create(client) if task_id is None else client.get(KIND, task_id)
     with pytest.raises(error):
-        if task_id is None:
-            await create(client)
-        else:
-            await client.get(KIND, task_id)
+        await call
     assert "ext-1" not in fake.creates_by_external_id
 
 

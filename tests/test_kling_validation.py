@@ -9,6 +9,7 @@ import pytest
 
 from bot.kling.catalogue import load_catalogue
 from bot.kling.errors import InvalidRequestError
+from bot.kling.models import CameraConfig as Axis
 from bot.kling.models import (
     CameraControl,
     ImageToVideoRequest,
@@ -17,7 +18,6 @@ from bot.kling.models import (
     TaskRequest,
     TextToVideoRequest,
 )
-from bot.kling.models import CameraConfig as Axis
 from bot.kling.validation import validate_request
 from bot.settings import Provider
 from tests.fake_kling import make_jpeg, make_png
@@ -49,7 +49,11 @@ def refusal(request: TaskRequest, provider: Provider = "official") -> str:
         (MultiImageToImageRequest(subjects=(PNG,), n=10), "official", "Image count must be 1–9"),
         (ImageToVideoRequest(image=PNG, model="kling-v2-6", cfg_scale=0.5), "official", "does not take cfg_scale"),
         (ImageToVideoRequest(image=PNG, model="kling-v1-6", cfg_scale=1.5), "official", "between 0 and 1"),
-        (ImageToVideoRequest(image=PNG, model="kling-v2-1-master", image_tail=PNG), "official", "does not take an end image"),
+        (
+            ImageToVideoRequest(image=PNG, model="kling-v2-1-master", image_tail=PNG),
+            "official",
+            "does not take an end image",
+        ),
         (
             ImageToVideoRequest(
                 image=PNG, image_tail=PNG, model="kling-v1-6", camera_control=CameraControl(type="down_back")
