@@ -1,0 +1,145 @@
+"""What the repositories return: typed records, never rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+CENTS = Decimal(100)
+
+
+def to_cents(units: Decimal) -> int:
+    """Store units as exact integer hundredths."""
+    return int((units * CENTS).to_integral_value())
+
+
+def from_cents(cents: int | None) -> Decimal | None:
+    """Read integer hundredths back as units."""
+    return None if cents is None else Decimal(cents) / CENTS
+
+
+class TaskState(StrEnum):
+    """Where a task is in its life; see `bot.engine.states` for the allowed moves."""
+
+    QUEUED = "queued"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    DELIVERY_FAILED = "delivery_failed"
+
+
+ACTIVE_STATES = (TaskState.QUEUED, TaskState.SUBMITTING, TaskState.SUBMITTED, TaskState.PROCESSING)
+IN_FLIGHT_STATES = (TaskState.SUBMITTING, TaskState.SUBMITTED, TaskState.PROCESSING)
+
+
+class ImageRef(BaseModel):
+    """An input image kept in the input store: which request field, its hash and size."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    sha256: str
+    size: int
+
+
+class TaskRecord(BaseModel):
+    """One task row."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    provider: str
+    kind: str
+    guild_id: int
+    channel_id: int
+    user_id: int
+    params: dict[str, Any]
+    images: tuple[ImageRef, ...]
+    state: TaskState
+    outcome: str | None = None
+    provider_task_id: str | None = None
+    callback_token: str
+    slots: int = 1
+    units_reserved: Decimal
+    units_charged: Decimal | None = None
+    provider_units: str | None = None
+    result_urls: tuple[str, ...] = ()
+    archived_paths: tuple[str, ...] = ()
+    status_message_id: int | None = None
+    delivery_message_id: int | None = None
+    error_reason: str | None = None
+    submit_attempts: int = 0
+    polls: int = 0
+    delivery_attempts: int = 0
+    created_at: float
+    updated_at: float
+    submitted_at: float | None = None
+    finished_at: float | None = None
+    delivered_at: float | None = None
+    deadline_at: float | None = None
+    next_poll_at: float | None = None
+    next_delivery_at: float | None = None
+
+
+class NewTask(BaseModel):
+    """What the engine inserts when a request is accepted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    provider: str
+    kind: str
+    guild_id: int
+    channel_id: int
+    user_id: int
+    params: dict[str, Any]
+    images: tuple[ImageRef, ...]
+    callback_token: str
+    slots: int
+    units: Decimal
+
+
+class QuotaLimits(BaseModel):
+    """The limits that apply to one user in one guild (None = unlimited)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_daily_units: Decimal | None
+    user_max_active: int | None
+    guild_daily_units: Decimal | None
+
+
+class PolicyOverride(BaseModel):
+    """A guild's or a role's settings; None fields fall back to the level below."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_daily_units: Decimal | None = None
+    user_max_active: int | None = None
+    guild_daily_units: Decimal | None = None
+
+
+class Refusal(BaseModel):
+    """Why a reservation was refused and when it could succeed (Unix seconds; None = not by waiting)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+    frees_at: float | None
+
+
+class Usage(BaseModel):
+    """A user's standing in a guild: units used in the window, tasks active."""
+
+    model_config = ConfigDict(frozen=True)
+
+    units_used: Decimal
+    active_tasks: int
+    guild_units_used: Decimal

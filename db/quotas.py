@@ -1,0 +1,185 @@
+"""The quota ledger (reserve, then charge or refund) and per-guild and per-role policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import aiosqlite
+
+from db.models import ACTIVE_STATES, NewTask, PolicyOverride, QuotaLimits, Refusal, Usage, from_cents, to_cents
+from db.sqlite import SqliteDatabase
+from db.tasks import SqliteTasks
+
+DAY = 24 * 3600.0
+
+# Reservations that still count: made within the window and not refunded.
+COUNTED = (
+    "FROM quota_ledger r WHERE r.entry = 'reserve' AND r.created_at > ? {scope} "
+    "AND NOT EXISTS (SELECT 1 FROM quota_ledger f WHERE f.task_id = r.task_id AND f.entry = 'refund')"
+)
+USER_SCOPE = "AND r.guild_id = ? AND r.user_id = ?"
+GUILD_SCOPE = "AND r.guild_id = ?"
+
+
+class SqliteQuotas:
+    """Quota reservations and policies on SQLite."""
+
+    def __init__(self, database: SqliteDatabase, tasks: SqliteTasks) -> None:
+        self._db = database
+        self._tasks = tasks
+
+    async def reserve(self, task: NewTask, limits: QuotaLimits, *, now: float, window: float = DAY) -> Refusal | None:
+        """Check every limit and, if all pass, insert the task and its reservation, atomically.
+
+        Returns None when accepted, or a `Refusal` saying why and when the quota frees up.
+        """
+        async with self._db.transaction() as conn:
+            refusal = await _check(conn, task, limits, now, window)
+            if refusal is not None:
+                return refusal
+            await self._tasks.insert(conn, task, now)
+            await conn.execute(
+                "INSERT INTO quota_ledger (task_id, guild_id, user_id, entry, units, created_at) "
+                "VALUES (?, ?, ?, 'reserve', ?, ?)",
+                (task.id, task.guild_id, task.user_id, to_cents(task.units), now),
+            )
+        return None
+
+    async def usage(self, guild_id: int, user_id: int, *, now: float, window: float = DAY) -> Usage:
+        """Return what a user has used in the window and how many tasks they have active."""
+        conn = self._db.connection
+        return Usage(
+            units_used=from_cents(await _sum(conn, USER_SCOPE, (now - window, guild_id, user_id))) or Decimal(0),
+            active_tasks=await _active(conn, guild_id, user_id),
+            guild_units_used=from_cents(await _sum(conn, GUILD_SCOPE, (now - window, guild_id))) or Decimal(0),
+        )
+
+    async def ledger(self, task_id: str) -> dict[str, Decimal]:
+        """Return a task's ledger entries by kind (reserve, charge, refund)."""
+        async with self._db.connection.execute(
+            "SELECT entry, units FROM quota_ledger WHERE task_id = ?", (task_id,)
+        ) as cursor:
+            return {row[0]: from_cents(row[1]) or Decimal(0) for row in await cursor.fetchall()}
+
+    async def guild_policy(self, guild_id: int) -> PolicyOverride | None:
+        """Return the guild's own policy, if an admin set one."""
+        async with self._db.connection.execute(
+            "SELECT user_daily_units, user_max_active, guild_daily_units FROM guild_policies WHERE guild_id = ?",
+            (guild_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return PolicyOverride(
+            user_daily_units=from_cents(row[0]), user_max_active=row[1], guild_daily_units=from_cents(row[2])
+        )
+
+    async def set_guild_policy(self, guild_id: int, policy: PolicyOverride, *, now: float) -> None:
+        """Replace the guild's policy."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR REPLACE INTO guild_policies VALUES (?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    _cents(policy.user_daily_units),
+                    policy.user_max_active,
+                    _cents(policy.guild_daily_units),
+                    now,
+                ),
+            )
+
+    async def role_policies(self, guild_id: int, role_ids: Sequence[int] | None = None) -> dict[int, PolicyOverride]:
+        """Return the role overrides of a guild (only `role_ids` when given)."""
+        async with self._db.connection.execute(
+            "SELECT role_id, user_daily_units, user_max_active FROM role_policies WHERE guild_id = ?", (guild_id,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        wanted = set(role_ids) if role_ids is not None else None
+        return {
+            row[0]: PolicyOverride(user_daily_units=from_cents(row[1]), user_max_active=row[2])
+            for row in rows
+            if wanted is None or row[0] in wanted
+        }
+
+    async def set_role_policy(self, guild_id: int, role_id: int, policy: PolicyOverride | None, *, now: float) -> None:
+        """Set (or with None, remove) a role's override."""
+        async with self._db.transaction() as conn:
+            if policy is None:
+                await conn.execute("DELETE FROM role_policies WHERE guild_id = ? AND role_id = ?", (guild_id, role_id))
+                return
+            await conn.execute(
+                "INSERT OR REPLACE INTO role_policies VALUES (?, ?, ?, ?, ?)",
+                (guild_id, role_id, _cents(policy.user_daily_units), policy.user_max_active, now),
+            )
+
+
+async def _check(
+    conn: aiosqlite.Connection, task: NewTask, limits: QuotaLimits, now: float, window: float
+) -> Refusal | None:
+    since = now - window
+    if limits.user_max_active is not None:
+        active = await _active(conn, task.guild_id, task.user_id)
+        if active >= limits.user_max_active:
+            return Refusal(
+                reason=f"You already have {active} task(s) in progress (limit {limits.user_max_active}). "
+                "Wait for one to finish.",
+                frees_at=None,
+            )
+    cost = to_cents(task.units)
+    if limits.user_daily_units is not None:
+        limit = to_cents(limits.user_daily_units)
+        used = await _sum(conn, USER_SCOPE, (since, task.guild_id, task.user_id))
+        if used + cost > limit:
+            frees_at = await _frees_at(
+                conn, USER_SCOPE, (since, task.guild_id, task.user_id), used + cost - limit, window
+            )
+            return Refusal(reason=_units_reason("You have", used, limit, cost), frees_at=frees_at)
+    if limits.guild_daily_units is not None:
+        limit = to_cents(limits.guild_daily_units)
+        used = await _sum(conn, GUILD_SCOPE, (since, task.guild_id))
+        if used + cost > limit:
+            frees_at = await _frees_at(conn, GUILD_SCOPE, (since, task.guild_id), used + cost - limit, window)
+            return Refusal(reason=_units_reason("This server has", used, limit, cost), frees_at=frees_at)
+    return None
+
+
+def _units_reason(who: str, used: int, limit: int, cost: int) -> str:
+    left = max(limit - used, 0)
+    return (
+        f"{who} {from_cents(left)} of {from_cents(limit)} units left for today; this request costs {from_cents(cost)}."
+    )
+
+
+async def _sum(conn: aiosqlite.Connection, scope: str, params: tuple[float | int, ...]) -> int:
+    async with conn.execute("SELECT COALESCE(SUM(r.units), 0) " + COUNTED.format(scope=scope), params) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _frees_at(
+    conn: aiosqlite.Connection, scope: str, params: tuple[float | int, ...], excess: int, window: float
+) -> float | None:
+    """Return when enough counted reservations age out of the window to make room for `excess` cents."""
+    released = 0
+    sql = "SELECT r.units, r.created_at " + COUNTED.format(scope=scope) + " ORDER BY r.created_at"
+    async with conn.execute(sql, params) as cursor:
+        async for units, created_at in cursor:
+            released += int(units)
+            if released >= excess:
+                return float(created_at) + window
+    return None  # the request is larger than the whole limit: waiting won't help
+
+
+async def _active(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> int:
+    marks = ", ".join("?" * len(ACTIVE_STATES))
+    async with conn.execute(
+        f"SELECT COUNT(*) FROM tasks WHERE guild_id = ? AND user_id = ? AND state IN ({marks})",
+        (guild_id, user_id, *ACTIVE_STATES),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _cents(units: Decimal | None) -> int | None:
+    return None if units is None else to_cents(units)

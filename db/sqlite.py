@@ -1,0 +1,96 @@
+"""The SQLite connection: WAL, foreign keys, a busy timeout, one writer at a time, migrations at start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+MIGRATION_NAME = re.compile(r"^V(\d+)__(\w+)\.sql$")
+
+
+class SqliteDatabase:
+    """One aiosqlite connection; writes go through `transaction()`, which serialises them."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteDatabase:
+        """Open (creating the file and its folder if needed), configure and migrate the database."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        for pragma in (
+            "journal_mode = WAL",
+            "foreign_keys = ON",
+            f"busy_timeout = {BUSY_TIMEOUT_MS}",
+            "synchronous = NORMAL",
+        ):
+            await connection.execute(f"PRAGMA {pragma}")
+        database = cls(connection)
+        await database.migrate()
+        return database
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.connection.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a write transaction (BEGIN IMMEDIATE): all of it commits, or none of it."""
+        async with self._write_lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.rollback()
+                raise
+            await self.connection.commit()
+
+    async def migrate(self) -> None:
+        """Apply every migration newer than the database, in one transaction."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                "applied_at REAL NOT NULL)"
+            )
+            async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cursor:
+                row = await cursor.fetchone()
+            current = int(row[0]) if row else 0
+            for version, name, sql in pending_migrations(current):
+                log.info("Applying database migration V%03d %s", version, name)
+                for statement in split_statements(sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, time.time()),
+                )
+
+
+def pending_migrations(current: int) -> list[tuple[int, str, str]]:
+    """Return (version, name, sql) of the shipped migrations newer than `current`, in order."""
+    found = []
+    for entry in resources.files("db.migrations").iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match and int(match.group(1)) > current:
+            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a migration into statements (executescript would commit the transaction mid-way)."""
+    without_comments = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return [statement.strip() for statement in without_comments.split(";") if statement.strip()]

@@ -1,0 +1,204 @@
+"""Task rows: insert, compare-and-set transitions, and the queries the engine's loops wake for."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Literal
+
+import aiosqlite
+
+from db.models import ACTIVE_STATES, IN_FLIGHT_STATES, NewTask, TaskRecord, TaskState, from_cents, to_cents
+from db.sqlite import SqliteDatabase
+
+Settlement = Literal["charge", "refund"]
+JSON_FIELDS = frozenset({"params", "images", "result_urls", "archived_paths"})
+UNIT_FIELDS = frozenset({"units_reserved", "units_charged"})
+WRITABLE_FIELDS = frozenset(TaskRecord.model_fields) - {"id", "created_at", "updated_at", "state"}
+
+FAIR_QUEUE = """
+    SELECT * FROM (
+        SELECT t.*, ROW_NUMBER() OVER (PARTITION BY guild_id, user_id ORDER BY created_at, id) AS user_rank
+        FROM tasks t WHERE state = 'queued'
+    ) ORDER BY user_rank, created_at, id
+"""
+
+
+class SqliteTasks:
+    """Task storage on SQLite."""
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._db = database
+
+    async def insert(self, conn: aiosqlite.Connection, task: NewTask, now: float) -> None:
+        """Insert a queued task inside the caller's transaction."""
+        await conn.execute(
+            "INSERT INTO tasks (id, provider, kind, guild_id, channel_id, user_id, params, images, state, "
+            "callback_token, slots, units_reserved, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+            (
+                task.id, task.provider, task.kind, task.guild_id, task.channel_id, task.user_id,
+                json.dumps(task.params), json.dumps([image.model_dump() for image in task.images]),
+                task.callback_token, task.slots, to_cents(task.units), now, now,
+            ),
+        )  # fmt: skip
+
+    async def get(self, task_id: str) -> TaskRecord | None:
+        """Return one task, or None."""
+        rows = await self._select("SELECT * FROM tasks WHERE id = ?", (task_id,))
+        return rows[0] if rows else None
+
+    async def transition(
+        self,
+        task_id: str,
+        from_states: Iterable[TaskState],
+        to_state: TaskState,
+        *,
+        now: float,
+        settle: Settlement | None = None,
+        **fields: Any,
+    ) -> TaskRecord | None:
+        """Move a task to `to_state` only if it is in one of `from_states`; None if it was not.
+
+        The state change, the other fields and the quota settlement commit together or not at all.
+        """
+        allowed = [state.value for state in from_states]
+        assignments, values = _assignments(fields)
+        marks = ", ".join("?" * len(allowed))
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE tasks SET state = ?, updated_at = ?{assignments} WHERE id = ? AND state IN ({marks})",
+                (to_state.value, now, *values, task_id, *allowed),
+            )
+            if cursor.rowcount != 1:
+                return None
+            if settle is not None:
+                await _settle(conn, task_id, settle, now)
+        return await self.get(task_id)
+
+    async def update(self, task_id: str, *, now: float, **fields: Any) -> None:
+        """Change fields (never the state) of a task."""
+        assignments, values = _assignments(fields)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                f"UPDATE tasks SET updated_at = ?{assignments} WHERE id = ?",
+                (now, *values, task_id),
+            )
+
+    async def due_for_poll(self, now: float, limit: int) -> list[TaskRecord]:
+        """Return in-flight tasks whose next check is due, oldest due first."""
+        return await self._select(
+            "SELECT * FROM tasks WHERE next_poll_at IS NOT NULL AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
+            (now, limit),
+        )
+
+    async def next_poll_at(self) -> float | None:
+        """Return when the next check is due, if any task is being tracked."""
+        value = await self._scalar("SELECT MIN(next_poll_at) FROM tasks WHERE next_poll_at IS NOT NULL", ())
+        return None if value is None else float(value)
+
+    async def due_for_delivery(self, now: float, limit: int) -> list[TaskRecord]:
+        """Return finished tasks whose (next) delivery attempt is due."""
+        return await self._select(
+            "SELECT * FROM tasks WHERE next_delivery_at IS NOT NULL AND next_delivery_at <= ? "
+            "ORDER BY next_delivery_at LIMIT ?",
+            (now, limit),
+        )
+
+    async def next_delivery_at(self) -> float | None:
+        """Return when the next delivery attempt is due, if any."""
+        value = await self._scalar("SELECT MIN(next_delivery_at) FROM tasks WHERE next_delivery_at IS NOT NULL", ())
+        return None if value is None else float(value)
+
+    async def queued_fair(self, limit: int) -> list[TaskRecord]:
+        """Return queued tasks, first come first served but round-robin across users."""
+        return await self._select(f"{FAIR_QUEUE} LIMIT ?", (limit,))
+
+    async def queue_position(self, task_id: str) -> int | None:
+        """Return the task's 1-based place in the queue, or None if it is not queued."""
+        async with self._db.connection.execute(f"SELECT id FROM ({FAIR_QUEUE})", ()) as cursor:
+            position = 0
+            async for row in cursor:
+                position += 1
+                if row[0] == task_id:
+                    return position
+        return None
+
+    async def in_flight_slots(self) -> int:
+        """Return the provider slots held by tasks submitted and not yet finished."""
+        marks = ", ".join("?" * len(IN_FLIGHT_STATES))
+        value = await self._scalar(
+            f"SELECT COALESCE(SUM(slots), 0) FROM tasks WHERE state IN ({marks})", IN_FLIGHT_STATES
+        )
+        return int(value or 0)
+
+    async def in_states(self, states: Sequence[TaskState]) -> list[TaskRecord]:
+        """Return every task in one of `states`, oldest first."""
+        marks = ", ".join("?" * len(states))
+        return await self._select(f"SELECT * FROM tasks WHERE state IN ({marks}) ORDER BY created_at", states)
+
+    async def for_user(self, guild_id: int, user_id: int, *, limit: int, offset: int = 0) -> list[TaskRecord]:
+        """Return a user's tasks in a guild, newest first."""
+        return await self._select(
+            "SELECT * FROM tasks WHERE guild_id = ? AND user_id = ? ORDER BY created_at DESC LIMIT ? OFFSET ?",
+            (guild_id, user_id, limit, offset),
+        )
+
+    async def count_active(self) -> int:
+        """Return how many tasks are not finished yet."""
+        marks = ", ".join("?" * len(ACTIVE_STATES))
+        return int(await self._scalar(f"SELECT COUNT(*) FROM tasks WHERE state IN ({marks})", ACTIVE_STATES) or 0)
+
+    async def _select(self, sql: str, params: Sequence[Any]) -> list[TaskRecord]:
+        async with self._db.connection.execute(sql, tuple(params)) as cursor:
+            return [record_from_row(row) for row in await cursor.fetchall()]
+
+    async def _scalar(self, sql: str, params: Sequence[Any]) -> Any:
+        async with self._db.connection.execute(sql, tuple(params)) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+
+async def _settle(conn: aiosqlite.Connection, task_id: str, entry: Settlement, now: float) -> None:
+    # The reservation's own row gives the user, guild and units; UNIQUE(task_id, entry) makes this idempotent.
+    await conn.execute(
+        "INSERT OR IGNORE INTO quota_ledger (task_id, guild_id, user_id, entry, units, created_at) "
+        "SELECT task_id, guild_id, user_id, ?, units, ? FROM quota_ledger WHERE task_id = ? AND entry = 'reserve' "
+        "AND NOT EXISTS (SELECT 1 FROM quota_ledger WHERE task_id = ? AND entry IN ('charge', 'refund'))",
+        (entry, now, task_id, task_id),
+    )
+    if entry == "charge":
+        await conn.execute("UPDATE tasks SET units_charged = units_reserved WHERE id = ?", (task_id,))
+
+
+def _assignments(fields: dict[str, Any]) -> tuple[str, list[Any]]:
+    unknown = set(fields) - WRITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not task fields: {sorted(unknown)}")
+    sql = "".join(f", {name} = ?" for name in fields)
+    return sql, [_to_column(name, value) for name, value in fields.items()]
+
+
+def _to_column(name: str, value: Any) -> Any:
+    if name in JSON_FIELDS:
+        return json.dumps(
+            [v.model_dump() if hasattr(v, "model_dump") else v for v in value]
+            if isinstance(value, (list, tuple))
+            else value
+        )
+    if name in UNIT_FIELDS and value is not None:
+        return to_cents(Decimal(value))
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value
+
+
+def record_from_row(row: aiosqlite.Row) -> TaskRecord:
+    """Turn a `tasks` row into a `TaskRecord`."""
+    data = {key: row[key] for key in row.keys() if key in TaskRecord.model_fields}  # noqa: SIM118
+    for name in JSON_FIELDS:
+        data[name] = json.loads(data[name])
+    for name in UNIT_FIELDS:
+        data[name] = from_cents(data[name])
+    return TaskRecord.model_validate(data)
