@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -85,11 +86,51 @@ class KlingSettings(BaseSettings):
 
 
 class StorageSettings(BaseSettings):
-    """Where the bot keeps its database."""
+    """Where the bot keeps its database, input images and archived results."""
 
     model_config = _config("")
 
     database_url: str = "sqlite:///data/bot.db"
+    archive_dir: Path = Path("data/archive")
+    input_dir: Path = Path("data/inputs")
+    input_retention_hours: float = Field(default=72.0, gt=0)
+
+
+class EngineSettings(BaseSettings):
+    """How tasks are queued, tracked, downloaded and delivered."""
+
+    model_config = _config("")
+
+    provider_max_concurrent: int = Field(default=5, ge=1, le=1000)
+    task_deadline_minutes: float = Field(default=60.0, gt=0)
+    download_max_mb: int = Field(default=200, ge=1)
+    download_allow_loopback: bool = False  # tests only: lets results come from 127.0.0.1 over http
+    delivery_max_attempts: int = Field(default=5, ge=1)
+
+
+class QuotaSettings(BaseSettings):
+    """Default limits; admins override them per guild and per role."""
+
+    model_config = _config("QUOTA_")
+
+    user_daily_units: Decimal | None = Field(default=Decimal(40), ge=0)
+    user_max_active: int | None = Field(default=3, ge=1)
+    guild_daily_units: Decimal | None = Field(default=Decimal(500), ge=0)
+
+
+class WebSettings(BaseSettings):
+    """The bot's web server: provider callbacks (and health and metrics)."""
+
+    model_config = _config("WEB_")
+
+    host: str = "0.0.0.0"  # noqa: S104 - it must be reachable by the provider; put a proxy in front
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: HttpUrl | None = None  # e.g. https://bot.example.com; None turns provider callbacks off
+
+    @property
+    def callback_base(self) -> str | None:
+        """Return the public base URL callbacks are addressed to, or None when callbacks are off."""
+        return str(self.public_url).rstrip("/") if self.public_url is not None else None
 
 
 class SettingsError(Exception):
@@ -107,6 +148,9 @@ class Settings:
     discord: DiscordSettings
     kling: KlingSettings
     storage: StorageSettings
+    engine: EngineSettings
+    quota: QuotaSettings
+    web: WebSettings
 
 
 SectionT = TypeVar("SectionT", bound=BaseSettings)
@@ -128,10 +172,13 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
     discord, discord_problems = read_section(DiscordSettings, env_file)
     kling, kling_problems = read_section(KlingSettings, env_file)
     storage, storage_problems = read_section(StorageSettings, env_file)
-    problems = discord_problems + kling_problems + storage_problems
-    if problems or discord is None or kling is None or storage is None:
+    engine, engine_problems = read_section(EngineSettings, env_file)
+    quota, quota_problems = read_section(QuotaSettings, env_file)
+    web, web_problems = read_section(WebSettings, env_file)
+    problems = discord_problems + kling_problems + storage_problems + engine_problems + quota_problems + web_problems
+    if problems or None in (discord, kling, storage, engine, quota, web):
         raise SettingsError(problems)
-    return Settings(discord=discord, kling=kling, storage=storage)
+    return Settings(discord=discord, kling=kling, storage=storage, engine=engine, quota=quota, web=web)  # type: ignore[arg-type]
 
 
 def _describe(exc: ValidationError, cls: type[BaseSettings]) -> list[str]:

@@ -75,6 +75,7 @@ class TaskRecord(BaseModel):
     status_message_id: int | None = None
     delivery_message_id: int | None = None
     error_reason: str | None = None
+    delivery_error: str | None = None
     submit_attempts: int = 0
     polls: int = 0
     delivery_attempts: int = 0

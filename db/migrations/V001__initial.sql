@@ -22,7 +22,8 @@ CREATE TABLE tasks (
     archived_paths      TEXT NOT NULL DEFAULT '[]',
     status_message_id   INTEGER,
     delivery_message_id INTEGER,
-    error_reason        TEXT,
+    error_reason        TEXT,                    -- why the provider (or the submission) failed
+    delivery_error      TEXT,                    -- why the result could not be delivered
     submit_attempts     INTEGER NOT NULL DEFAULT 0,
     polls               INTEGER NOT NULL DEFAULT 0,
     delivery_attempts   INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,1 @@
+"""Kling video bot for Discord."""

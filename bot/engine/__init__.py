@@ -1,0 +1,1 @@
+"""Task engine: turns queued generation requests into finished, archived results."""

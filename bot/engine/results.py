@@ -1,0 +1,31 @@
+"""Archive a finished task's results on disk, since provider URLs die after 30 days."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.engine.download import Downloader
+from db.models import TaskRecord
+
+VIDEO_SUFFIX = ".mp4"
+IMAGE_SUFFIX = ".png"
+
+
+class ResultArchive:
+    """Downloads results into `<root>/<task id>/<n>.<ext>`."""
+
+    def __init__(self, root: Path, downloader: Downloader) -> None:
+        self.root = root
+        self._downloader = downloader
+
+    async def fetch(self, task: TaskRecord) -> tuple[str, ...]:
+        """Download every result of `task` (skipping files already archived); return their paths."""
+        suffix = IMAGE_SUFFIX if task.kind == "multi-image2image" else VIDEO_SUFFIX
+        folder = self.root / task.id
+        paths = []
+        for index, url in enumerate(task.result_urls):
+            path = folder / f"{index}{suffix}"
+            if not path.exists():
+                await self._downloader.download(url, path)
+            paths.append(str(path))
+        return tuple(paths)

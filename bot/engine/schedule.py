@@ -1,0 +1,45 @@
+"""When to look at a task again: first after its expected generation time, then with backoff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.kling.models import TaskKind
+
+# Seconds a task typically takes (kling-api.md: 5 s videos 60–120 s, 10 s videos 90–180 s, images ~25 s).
+EXPECTED_SECONDS = {"5": 90.0, "10": 150.0}
+EXPECTED_IMAGE_SECONDS = 30.0
+BACKOFF_START = 15.0
+BACKOFF_FACTOR = 1.5
+BACKOFF_MAX = 60.0
+# With callbacks on, polling is only the safety net for a lost callback.
+CALLBACK_SAFETY_FACTOR = 3.0
+CALLBACK_BACKOFF_MAX = 300.0
+# A callback's confirming query waits this long, so callbacks arriving together share one list query.
+CONFIRM_DELAY = 1.0
+SUBMIT_RETRY_START = 5.0
+SUBMIT_RETRY_MAX = 120.0
+
+
+def expected_seconds(kind: str, params: dict[str, Any]) -> float:
+    """Return how long a task of this kind and duration usually takes."""
+    if kind == TaskKind.MULTI_IMAGE_TO_IMAGE:
+        return EXPECTED_IMAGE_SECONDS
+    return EXPECTED_SECONDS.get(str(params.get("duration", "5")), EXPECTED_SECONDS["10"])
+
+
+def first_check_delay(kind: str, params: dict[str, Any], *, callbacks: bool) -> float:
+    """Return how long after submission to look at a task first."""
+    expected = expected_seconds(kind, params)
+    return expected * CALLBACK_SAFETY_FACTOR if callbacks else expected
+
+
+def next_check_delay(polls: int, *, callbacks: bool) -> float:
+    """Return how long to wait after the `polls`-th look that found the task unfinished."""
+    cap = CALLBACK_BACKOFF_MAX if callbacks else BACKOFF_MAX
+    return float(min(BACKOFF_START * BACKOFF_FACTOR ** max(polls - 1, 0), cap))
+
+
+def submit_retry_delay(attempts: int) -> float:
+    """Return how long to wait before reconciling a create whose outcome was unknown."""
+    return float(min(SUBMIT_RETRY_START * 2 ** max(attempts - 1, 0), SUBMIT_RETRY_MAX))

@@ -1,0 +1,148 @@
+"""Send queued tasks to the provider as slots free, and reconcile creates whose outcome was unknown."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.engine.codec import decode_request
+from bot.engine.context import EngineContext
+from bot.engine.schedule import first_check_delay, submit_retry_delay
+from bot.kling.errors import ConcurrencyLimitError, KlingError, OutcomeUnknownError, RateLimitedError, TransientError
+from bot.kling.models import KlingTask, TaskKind
+from db.models import TaskRecord, TaskState
+
+log = logging.getLogger(__name__)
+
+CONCURRENCY_PAUSE = 30.0  # seconds to hold the queue after a 1303, unless a task finishes sooner
+MISSING_INPUT = "Its input images expired before it could be sent; please submit it again."
+
+
+class Submitter:
+    """Moves tasks queued -> submitting -> submitted, persisting each step before its side effect."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+        self.paused_until = 0.0
+
+    def slot_freed(self) -> None:
+        """A task finished: the provider may have room again."""
+        self.paused_until = 0.0
+        self.ctx.wake_submitter()
+
+    async def step(self) -> float | None:
+        """Submit as many queued tasks as free slots allow; return when to look again (None: when woken)."""
+        tasks = self.ctx.storage.tasks
+        if self.ctx.clock.now() < self.paused_until:
+            return self.paused_until
+        free = self.ctx.settings.provider_max_concurrent - await tasks.in_flight_slots()
+        for task in await tasks.queued_fair(limit=max(free, 0)):
+            if task.slots > free or self.ctx.clock.now() < self.paused_until:
+                break
+            free -= task.slots
+            await self.submit(task)
+        return self.paused_until or None
+
+    async def submit(self, task: TaskRecord) -> None:
+        """Mark the task submitting (before anything is sent), then create it."""
+        claimed = await self.ctx.storage.tasks.transition(
+            task.id,
+            [TaskState.QUEUED],
+            TaskState.SUBMITTING,
+            now=self.ctx.clock.now(),
+            submit_attempts=task.submit_attempts + 1,
+        )
+        if claimed is not None:
+            await self.ctx.notify(claimed)
+            await self._create(claimed)
+
+    async def reconcile(self, task: TaskRecord) -> None:
+        """Settle a task left in `submitting`: adopt the provider's task if it exists, else create it."""
+        kind = TaskKind(task.kind)
+        try:
+            existing = await self.ctx.client.find(kind, task.id)
+        except KlingError as exc:
+            await self._retry_later(task, f"lookup failed: {exc}")
+            return
+        if existing is not None:
+            log.info("Task %s: found at the provider as %s", task.id, existing.task_id)
+            await self._mark_submitted(task, existing)
+            return
+        await self.ctx.storage.tasks.update(task.id, now=self.ctx.clock.now(), submit_attempts=task.submit_attempts + 1)
+        await self._create(task)
+
+    async def _create(self, task: TaskRecord) -> None:
+        kind = TaskKind(task.kind)
+        try:
+            request = await decode_request(kind, task.params, task.images, self.ctx.inputs.get)
+        except FileNotFoundError:
+            await self._fail(task, MISSING_INPUT)
+            return
+        try:
+            created = await self.ctx.client.create(
+                request, external_task_id=task.id, callback_url=self.ctx.callback_url(task)
+            )
+        except (ConcurrencyLimitError, RateLimitedError) as exc:
+            await self._requeue(task, exc)
+        except (OutcomeUnknownError, TransientError) as exc:
+            await self._retry_later(task, str(exc))
+        except KlingError as exc:
+            log.warning("Task %s: provider refused the create: %s", task.id, exc)
+            await self._fail(task, exc.user_message)
+        else:
+            await self._mark_submitted(task, created)
+
+    async def _mark_submitted(self, task: TaskRecord, remote: KlingTask) -> None:
+        now = self.ctx.clock.now()
+        delay = first_check_delay(task.kind, task.params, callbacks=self.ctx.callbacks_on)
+        # A task found already moving (reconciled after a crash) is looked at right away.
+        next_poll = now + delay if remote.status.value == "submitted" else now
+        updated = await self.ctx.storage.tasks.transition(
+            task.id,
+            [TaskState.SUBMITTING],
+            TaskState.SUBMITTED,
+            now=now,
+            provider_task_id=remote.task_id,
+            submitted_at=now,
+            deadline_at=now + self.ctx.settings.task_deadline_minutes * 60,
+            next_poll_at=next_poll,
+        )
+        log.info("Task %s: submitted as %s", task.id, remote.task_id)
+        await self.ctx.notify(updated)
+        self.ctx.wake_tracker()
+
+    async def _requeue(self, task: TaskRecord, exc: ConcurrencyLimitError | RateLimitedError) -> None:
+        now = self.ctx.clock.now()
+        pause = exc.retry_after if exc.retry_after is not None else CONCURRENCY_PAUSE
+        self.paused_until = max(self.paused_until, now + pause)
+        log.info("Task %s: provider at capacity (%s); back in the queue for %.0f s", task.id, exc.code, pause)
+        updated = await self.ctx.storage.tasks.transition(
+            task.id, [TaskState.SUBMITTING], TaskState.QUEUED, now=now, next_poll_at=None
+        )
+        await self.ctx.notify(updated)
+
+    async def _retry_later(self, task: TaskRecord, reason: str) -> None:
+        now = self.ctx.clock.now()
+        if now - task.created_at > self.ctx.settings.task_deadline_minutes * 60:
+            await self._fail(task, "The video service could not be reached for too long. Nothing was charged.")
+            return
+        delay = submit_retry_delay(task.submit_attempts)
+        log.warning("Task %s: create outcome unknown (%s); reconciling in %.0f s", task.id, reason, delay)
+        await self.ctx.storage.tasks.update(task.id, now=now, next_poll_at=now + delay)
+        self.ctx.wake_tracker()
+
+    async def _fail(self, task: TaskRecord, reason: str) -> None:
+        now = self.ctx.clock.now()
+        updated = await self.ctx.storage.tasks.transition(
+            task.id,
+            [TaskState.QUEUED, TaskState.SUBMITTING],
+            TaskState.FAILED,
+            now=now,
+            settle="refund",
+            outcome="failed",
+            error_reason=reason,
+            finished_at=now,
+            next_poll_at=None,
+            next_delivery_at=now,
+        )
+        await self.ctx.notify(updated)
+        self.ctx.wake_deliverer()

@@ -1,0 +1,136 @@
+"""Follow submitted tasks to the end: wake only for due tasks, ask in batches, honour the deadline."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.engine.context import EngineContext
+from bot.engine.schedule import next_check_delay
+from bot.kling.errors import KlingError
+from bot.kling.models import KlingTask, TaskKind, TaskStatus
+from db.models import TaskRecord, TaskState
+
+log = logging.getLogger(__name__)
+
+BATCH = 500  # due tasks handled per step; the official list page holds 500
+TRACKED = (TaskState.SUBMITTED, TaskState.PROCESSING)
+TIMED_OUT = "The video service did not finish it within {minutes:.0f} minutes. Nothing was charged."
+LOST = "The video service no longer knows this task. Nothing was charged."
+
+
+class Tracker:
+    """Polls due tasks (by `next_poll_at`) and records what the provider says."""
+
+    def __init__(
+        self,
+        ctx: EngineContext,
+        reconcile: Callable[[TaskRecord], Awaitable[None]],
+        slot_freed: Callable[[], None],
+    ) -> None:
+        self.ctx = ctx
+        self._reconcile = reconcile
+        self._slot_freed = slot_freed
+
+    async def step(self) -> float | None:
+        """Handle every due task; return when the next one falls due."""
+        tasks = self.ctx.storage.tasks
+        due = await tasks.due_for_poll(self.ctx.clock.now(), BATCH)
+        by_kind: dict[str, list[TaskRecord]] = defaultdict(list)
+        for task in due:
+            if task.state is TaskState.SUBMITTING:
+                await self._reconcile(task)
+            elif task.state in TRACKED and task.provider_task_id:
+                by_kind[task.kind].append(task)
+            else:
+                await tasks.update(task.id, now=self.ctx.clock.now(), next_poll_at=None)
+        for kind, group in by_kind.items():
+            await self._check(TaskKind(kind), group)
+        return await tasks.next_poll_at()
+
+    async def _check(self, kind: TaskKind, group: list[TaskRecord]) -> None:
+        ids = [task.provider_task_id for task in group if task.provider_task_id]
+        try:
+            remote = await self.ctx.client.get_many(kind, ids)
+        except KlingError as exc:
+            log.warning("Status check of %d %s task(s) failed: %s", len(group), kind.value, exc)
+            for task in group:
+                await self._later(task)
+            return
+        for task in group:
+            await self.apply(task, remote.get(task.provider_task_id or ""))
+
+    async def apply(self, task: TaskRecord, remote: KlingTask | None) -> None:
+        """Record the provider's view of `task` (None: the provider does not know it)."""
+        now = self.ctx.clock.now()
+        past_deadline = task.deadline_at is not None and now >= task.deadline_at
+        if remote is not None and remote.status is TaskStatus.SUCCEEDED:
+            await self._succeed(task, remote)
+        elif remote is not None and remote.status is TaskStatus.FAILED:
+            await self._fail(task, remote.failure_reason or "The video service could not make it.")
+        elif past_deadline:
+            # This check was the last lookup after the deadline, and it did not find the task finished.
+            minutes = self.ctx.settings.task_deadline_minutes
+            await self._fail(task, LOST if remote is None else TIMED_OUT.format(minutes=minutes))
+        elif remote is not None and remote.status is TaskStatus.PROCESSING and task.state is TaskState.SUBMITTED:
+            updated = await self.ctx.storage.tasks.transition(
+                task.id, [TaskState.SUBMITTED], TaskState.PROCESSING, now=now, **self._next_poll(task, now)
+            )
+            await self.ctx.notify(updated)
+        else:
+            await self._later(task)
+
+    async def _succeed(self, task: TaskRecord, remote: KlingTask) -> None:
+        now = self.ctx.clock.now()
+        updated = await self.ctx.storage.tasks.transition(
+            task.id,
+            TRACKED,
+            TaskState.SUCCEEDED,
+            now=now,
+            settle="charge",
+            outcome="succeeded",
+            result_urls=list(remote.result_urls),
+            provider_units=str(remote.units_charged) if remote.units_charged is not None else None,
+            finished_at=now,
+            next_poll_at=None,
+            next_delivery_at=now,
+        )
+        if updated is not None:
+            log.info("Task %s: succeeded with %d result(s)", task.id, len(remote.result_urls))
+            await self._finished(updated)
+
+    async def _fail(self, task: TaskRecord, reason: str) -> None:
+        now = self.ctx.clock.now()
+        updated = await self.ctx.storage.tasks.transition(
+            task.id,
+            TRACKED,
+            TaskState.FAILED,
+            now=now,
+            settle="refund",
+            outcome="failed",
+            error_reason=reason,
+            finished_at=now,
+            next_poll_at=None,
+            next_delivery_at=now,
+        )
+        if updated is not None:
+            log.info("Task %s: failed: %s", task.id, reason)
+            await self._finished(updated)
+
+    async def _finished(self, task: TaskRecord) -> None:
+        await self.ctx.notify(task)
+        self._slot_freed()
+        self.ctx.wake_deliverer()
+
+    async def _later(self, task: TaskRecord) -> None:
+        now = self.ctx.clock.now()
+        await self.ctx.storage.tasks.update(task.id, now=now, **self._next_poll(task, now))
+
+    def _next_poll(self, task: TaskRecord, now: float) -> dict[str, Any]:
+        polls = task.polls + 1
+        at = now + next_check_delay(polls, callbacks=self.ctx.callbacks_on)
+        if task.deadline_at is not None:
+            at = min(at, max(task.deadline_at, now))  # never sleep past the deadline's last lookup
+        return {"polls": polls, "next_poll_at": at}
