@@ -102,7 +102,8 @@ class Engine:
             if task.next_poll_at is None or task.state is TaskState.SUBMITTING:
                 await tasks.update(task.id, now=now, next_poll_at=now)
         for task in await tasks.in_states(UNDELIVERED):
-            if task.next_delivery_at is None:
+            # A delivery claimed by the previous process is not running any more: look at it now.
+            if task.next_delivery_at is None or task.state is TaskState.DELIVERING:
                 await tasks.update(task.id, now=now, next_delivery_at=now)
         log.info("Engine recovered %d unfinished task(s)", await tasks.count_active())
 
