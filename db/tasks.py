@@ -17,10 +17,17 @@ JSON_FIELDS = frozenset({"params", "images", "result_urls", "archived_paths"})
 UNIT_FIELDS = frozenset({"units_reserved", "units_charged"})
 WRITABLE_FIELDS = frozenset(TaskRecord.model_fields) - {"id", "created_at", "updated_at", "state"}
 
+# Round-robin across users: a task's rank is its place among its owner's queued tasks plus the turns
+# the owner has had since the oldest waiting task arrived (tasks in flight, or sent since then), so
+# someone whose work is running or just ran waits behind someone who has had nothing.
 FAIR_QUEUE = """
     SELECT * FROM (
-        SELECT t.*, ROW_NUMBER() OVER (PARTITION BY guild_id, user_id ORDER BY created_at, id) AS user_rank
-        FROM tasks t WHERE state = 'queued'
+        SELECT t.*,
+            ROW_NUMBER() OVER (PARTITION BY t.guild_id, t.user_id ORDER BY t.created_at, t.id)
+            + (SELECT COUNT(*) FROM tasks f WHERE f.guild_id = t.guild_id AND f.user_id = t.user_id
+               AND (f.state IN ('submitting', 'submitted', 'processing') OR f.submitted_at >= w.oldest)) AS user_rank
+        FROM tasks t, (SELECT MIN(created_at) AS oldest FROM tasks WHERE state = 'queued') w
+        WHERE t.state = 'queued'
     ) ORDER BY user_rank, created_at, id
 """
 

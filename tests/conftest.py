@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -48,7 +49,13 @@ def dialect(request: pytest.FixtureRequest) -> Provider:
 
 
 @pytest.fixture
-async def fake(dialect: Provider) -> AsyncIterator[FakeKling]:
+def fake_options() -> dict[str, Any]:
+    """Extra FakeKling arguments; override (e.g. by parametrize) to change the fake's behaviour."""
+    return {}
+
+
+@pytest.fixture
+async def fake(dialect: Provider, fake_options: dict[str, Any]) -> AsyncIterator[FakeKling]:
     """A fake Kling server speaking `dialect`, with an API key and (official) AccessKey/SecretKey."""
     official = dialect == "official"
     server = FakeKling(
@@ -56,6 +63,7 @@ async def fake(dialect: Provider) -> AsyncIterator[FakeKling]:
         api_key=API_KEY,
         access_key=ACCESS_KEY if official else None,
         secret_key=SECRET_KEY if official else None,
+        **fake_options,
     )
     await server.start()
     yield server

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+from pydantic import SecretStr
 
 from bot.engine.context import EngineContext
 from bot.engine.download import Downloader, DownloadPolicy
@@ -69,6 +70,7 @@ class Harness:
     engine_settings: EngineSettings = field(default_factory=lambda: EngineSettings(_env_file=None))
     quota: QuotaSettings = field(default_factory=lambda: QuotaSettings(_env_file=None))
     callback_base: str | None = None
+    webhook_secret: str | None = None
     allow_loopback: bool = True
     storage: Storage | None = None
     downloader: Downloader | None = None
@@ -89,7 +91,8 @@ class Harness:
             settings=self.engine_settings,
             callback_base=self.callback_base,
         )
-        self.engine = Engine(ctx, quota=self.quota)
+        secret = SecretStr(self.webhook_secret) if self.webhook_secret else None
+        self.engine = Engine(ctx, quota=self.quota, webhook_secret=secret)
         await self.engine.recover()
         return self.engine
 

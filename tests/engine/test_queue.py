@@ -1,0 +1,63 @@
+"""Queueing: the provider's 1303 cap and our own cap hold tasks back, fairly, and drain in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.kling.models import TaskKind
+from bot.settings import EngineSettings
+from db.models import TaskState
+from tests.engine.harness import Harness
+from tests.kling_requests import request_of
+
+KIND = TaskKind.TEXT_TO_VIDEO
+
+
+def creation_order(h: Harness) -> list[str]:
+    tasks = sorted(h.fake.tasks.values(), key=lambda task: task.seq)
+    return [task.external_task_id or "" for task in tasks]
+
+
+async def submit_spaced(h: Harness, users: list[int]) -> list[str]:
+    """Submit one task per entry of `users`, a moment apart so arrival order is unambiguous."""
+    ids = []
+    for user in users:
+        ids.append((await h.submit(request_of(KIND), user=user)).id)
+        h.fake.clock.advance(0.01)  # type: ignore[attr-defined]
+    return ids
+
+
+@pytest.mark.parametrize(("dialect", "fake_options"), [("official", {"concurrency_limit": 2})])
+async def test_provider_1303_queues_and_drains_in_order(harness: Harness, fake_options: dict[str, Any]) -> None:
+    """With the account's cap at 2, tasks wait in `queued` (not failed, not created) and go out in order."""
+    harness.engine_settings = EngineSettings(_env_file=None, provider_max_concurrent=10)
+    engine = await harness.restart()
+    ids = await submit_spaced(harness, [1, 2, 3, 4, 5])
+    await engine.drain()
+    assert [(await harness.task(i)).state for i in ids] == [TaskState.SUBMITTED] * 2 + [TaskState.QUEUED] * 3
+    assert [await engine.queue_position(i) for i in ids] == [None, None, 1, 2, 3]
+    assert set(harness.fake.creates_by_external_id) == set(ids[:2])
+    for _ in range(4):
+        await harness.fake.advance(200)
+        await engine.drain()
+    assert [(await harness.task(i)).state for i in ids] == [TaskState.DELIVERED] * len(ids)
+    assert creation_order(harness) == ids
+    assert harness.fake.creates_by_external_id == dict.fromkeys(ids, 1)
+    assert harness.fake.create_attempts > len(ids)  # the refused (1303) attempts created nothing
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_own_cap_is_fair_across_users(harness: Harness) -> None:
+    """One slot: a user with three tasks does not starve two users with one each."""
+    harness.engine_settings = EngineSettings(_env_file=None, provider_max_concurrent=1)
+    engine = await harness.restart()
+    a1, a2, a3, b1, c1 = await submit_spaced(harness, [1, 1, 1, 2, 3])
+    await engine.drain()
+    assert [await engine.queue_position(i) for i in (a1, b1, c1, a2, a3)] == [None, 1, 2, 3, 4]
+    for _ in range(6):
+        await harness.fake.advance(200)
+        await engine.drain()
+    assert creation_order(harness) == [a1, b1, c1, a2, a3]
+    assert harness.fake.create_attempts == 5
