@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
@@ -118,6 +119,10 @@ class Harness:
         record = await self.storage.tasks.get(task_id)
         assert record is not None
         return record
+
+    async def ledger(self, task_id: str) -> dict[str, Decimal]:
+        assert self.storage is not None
+        return await self.storage.quotas.ledger(task_id)
 
     async def finish_all(self, seconds: float = 200.0) -> None:
         """Let the provider finish everything and the engine drain."""

@@ -1,4 +1,4 @@
-"""Callbacks through the real web server: hints confirmed by a query; duplicates, reordering and forgeries are harmless."""
+"""Callbacks through the real web server: hints confirmed by a query; duplicates and forgeries are harmless."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def engine_of(h: Harness) -> Engine:
     return h.engine
 
 
-async def post(h: Harness, task: TaskRecord, body: bytes, *, token: str | None = None, task_id: str | None = None) -> int:
+async def post(
+    h: Harness, task: TaskRecord, body: bytes, *, token: str | None = None, task_id: str | None = None
+) -> int:
     base = engine_of(h).ctx.callback_base
     url = f"{base}/callbacks/kling/{task_id or task.id}/{token or task.callback_token}"
     async with h.session.post(url, data=body, headers={"Content-Type": "application/json"}) as response:
@@ -79,7 +81,10 @@ async def test_duplicated_and_reordered_callbacks_change_nothing_twice(served: H
     await engine_of(served).drain()
     assert served.port.deliveries == {task.id: 1}
     assert served.storage is not None
-    assert await served.storage.quotas.ledger(task.id) == {"reserve": task.units_reserved, "charge": task.units_reserved}
+    assert await served.storage.quotas.ledger(task.id) == {
+        "reserve": task.units_reserved,
+        "charge": task.units_reserved,
+    }
 
 
 async def test_a_forged_success_is_not_believed(served: Harness) -> None:

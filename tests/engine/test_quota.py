@@ -1,0 +1,129 @@
+"""Quotas: reservation is atomic under a 50-way race; policies by guild and role; refunds on failure."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from decimal import Decimal
+
+import pytest
+
+from bot.engine.quota import QuotaExceededError
+from bot.kling.errors import InvalidRequestError
+from bot.kling.models import TaskKind, TextToVideoRequest
+from bot.settings import QuotaSettings
+from db.models import PolicyOverride, TaskState
+from tests.engine.harness import Harness
+from tests.kling_requests import request_of
+
+COST = Decimal("1.5")  # kling-v2-6 std 5 s, the default text-to-video
+DAY = 24 * 3600
+
+
+def cheap() -> TextToVideoRequest:
+    return TextToVideoRequest(prompt="a cat", mode="std", duration="5")
+
+
+async def race(h: Harness, count: int) -> tuple[list[str], list[QuotaExceededError]]:
+    results = await asyncio.gather(*(h.submit(cheap(), user=7) for _ in range(count)), return_exceptions=True)
+    accepted = [r.id for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, QuotaExceededError)]
+    assert len(accepted) + len(refused) == count
+    return accepted, refused
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_fifty_way_race_on_the_active_cap_is_exact(harness: Harness) -> None:
+    """Room for 3 active tasks, 50 at once: exactly 3 accepted; 47 told why, with no time (a task must finish)."""
+    harness.quota = QuotaSettings(_env_file=None, user_max_active=3, user_daily_units=None)
+    await harness.restart()
+    accepted, refused = await race(harness, 50)
+    assert (len(accepted), len(refused)) == (3, 47)
+    assert all("3 task(s) in progress (limit 3)" in r.reason and r.frees_at is None for r in refused)
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_fifty_way_race_on_daily_units_is_exact(harness: Harness) -> None:
+    """Room for 3 tasks' units, 50 at once: exactly 3 accepted; 47 told when the quota frees up."""
+    harness.quota = QuotaSettings(_env_file=None, user_max_active=None, user_daily_units=COST * 3)
+    await harness.restart()
+    now = harness.fake.clock.now()
+    accepted, refused = await race(harness, 50)
+    assert (len(accepted), len(refused)) == (3, 47)
+    assert {r.frees_at for r in refused} == {now + DAY}
+    assert "0 of 4.5 units left for today; this request costs 1.5" in refused[0].reason
+    assert f"<t:{int(now + DAY)}:R>" in refused[0].user_message
+    assert harness.storage is not None
+    assert await harness.storage.tasks.count_active() == 3
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_units_free_up_after_a_day(harness: Harness) -> None:
+    """A spent daily quota comes back 24 h after the reservations were made."""
+    harness.quota = QuotaSettings(_env_file=None, user_max_active=None, user_daily_units=COST)
+    await harness.restart()
+    await harness.submit(cheap(), user=7)
+    with pytest.raises(QuotaExceededError):
+        await harness.submit(cheap(), user=7)
+    await harness.fake.advance(DAY + 1)
+    await harness.submit(cheap(), user=7)
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_guild_policy_role_override_and_guild_budget(harness: Harness) -> None:
+    """The guild's policy replaces defaults, the most generous role wins, and the guild budget caps everyone."""
+    assert harness.storage is not None
+    quotas, now = harness.storage.quotas, harness.fake.clock.now()
+    await quotas.set_guild_policy(
+        1000, PolicyOverride(user_daily_units=COST, user_max_active=10, guild_daily_units=COST * 4), now=now
+    )
+    await quotas.set_role_policy(1000, 55, PolicyOverride(user_daily_units=COST * 2), now=now)
+    await quotas.set_role_policy(1000, 66, PolicyOverride(user_daily_units=COST * 3), now=now)
+    await harness.submit(cheap(), user=1)
+    with pytest.raises(QuotaExceededError, match=re.escape("You have 0 of 1.5 units")):
+        await harness.submit(cheap(), user=1)
+    for _ in range(3):
+        await harness.submit(cheap(), user=2, roles=(55, 66, 77))
+    with pytest.raises(QuotaExceededError, match="This server has 0 of 6 units"):
+        await harness.submit(cheap(), user=3)
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_failed_generation_is_refunded(harness: Harness) -> None:
+    """The provider fails the task: the reservation is refunded, the user is told why, usage is back to zero."""
+    task = await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO, "[fail] a cat"))
+    await harness.finish_all()
+    done = await harness.task(task.id)
+    assert (done.state, done.outcome) == (TaskState.DELIVERED, "failed")
+    assert done.error_reason == "Failure to pass the risk control system"
+    assert harness.storage is not None
+    assert await harness.storage.quotas.ledger(task.id) == {
+        "reserve": task.units_reserved,
+        "refund": task.units_reserved,
+    }
+    usage = await harness.storage.quotas.usage(1000, 1, now=harness.fake.clock.now())
+    assert (usage.units_used, usage.active_tasks) == (0, 0)
+    assert harness.port.deliveries == {task.id: 1}
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_create_refused_by_the_provider_is_refunded(harness: Harness) -> None:
+    """A create the provider rejects (content policy) fails with its reason and refunds; nothing exists there."""
+    task = await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO, "[policy] a cat"))
+    await harness.engine.drain()  # type: ignore[union-attr]
+    done = await harness.task(task.id)
+    assert done.state is TaskState.DELIVERED
+    assert done.error_reason is not None
+    assert "content policy" in done.error_reason
+    assert harness.fake.creates_by_external_id == {}
+    assert harness.storage is not None
+    assert "refund" in await harness.storage.quotas.ledger(task.id)
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_invalid_request_is_refused_before_anything_is_stored(harness: Harness) -> None:
+    """A request the provider would refuse never reaches the quota or the queue."""
+    with pytest.raises(InvalidRequestError):
+        await harness.submit(TextToVideoRequest(prompt="x" * 3000))
+    assert harness.storage is not None
+    assert await harness.storage.tasks.count_active() == 0
