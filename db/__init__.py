@@ -1,7 +1,7 @@
 """Storage. Callers use `Storage` and the records in `db.models`; SQL stays inside this package.
 
-`Storage` names the repositories; today they are SQLite (`db.sqlite`). A PostgreSQL storage would
-provide the same attributes and methods, picked by `DATABASE_URL`, without touching callers.
+`Storage` holds the repositories, typed by the protocols in `db.repository`; today they are SQLite.
+A PostgreSQL storage would provide the same protocols, picked by `DATABASE_URL`, without touching callers.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from db.quotas import SqliteQuotas
+from db.repository import QuotaRepository, TaskRepository
 from db.sqlite import SqliteDatabase
 from db.tasks import SqliteTasks
 
@@ -21,8 +22,8 @@ class Storage:
     """The repositories, over one database."""
 
     database: SqliteDatabase
-    tasks: SqliteTasks
-    quotas: SqliteQuotas
+    tasks: TaskRepository
+    quotas: QuotaRepository
 
     async def close(self) -> None:
         """Close the database."""

@@ -157,6 +157,13 @@ class SqliteTasks:
         marks = ", ".join("?" * len(ACTIVE_STATES))
         return int(await self._scalar(f"SELECT COUNT(*) FROM tasks WHERE state IN ({marks})", ACTIVE_STATES) or 0)
 
+    async def image_hashes_in_use(self) -> set[str]:
+        """Return the input image hashes of tasks not yet sent (their images must be kept)."""
+        async with self._db.connection.execute(
+            "SELECT images FROM tasks WHERE state IN ('queued', 'submitting')"
+        ) as cursor:
+            return {ref["sha256"] for row in await cursor.fetchall() for ref in json.loads(row[0])}
+
     async def _select(self, sql: str, params: Sequence[Any]) -> list[TaskRecord]:
         async with self._db.connection.execute(sql, tuple(params)) as cursor:
             return [record_from_row(row) for row in await cursor.fetchall()]

@@ -28,6 +28,8 @@ from db.models import NewTask, TaskRecord, TaskState
 log = logging.getLogger(__name__)
 
 DRAIN_ROUNDS = 50
+MAINTENANCE_INTERVAL = 3600.0
+DEFAULT_INPUT_RETENTION = 72 * 3600.0
 TRACKED = (TaskState.SUBMITTING, TaskState.SUBMITTED, TaskState.PROCESSING)
 UNDELIVERED = (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.DELIVERING)
 
@@ -46,10 +48,18 @@ class Submission:
 class Engine:
     """Runs tasks from request to delivery; independent of Discord."""
 
-    def __init__(self, ctx: EngineContext, *, quota: QuotaSettings, webhook_secret: SecretStr | None = None) -> None:
+    def __init__(
+        self,
+        ctx: EngineContext,
+        *,
+        quota: QuotaSettings,
+        webhook_secret: SecretStr | None = None,
+        input_retention: float = DEFAULT_INPUT_RETENTION,
+    ) -> None:
         self.ctx = ctx
         self._quota = quota
         self._webhook_secret = webhook_secret
+        self._input_retention = input_retention
         self.submitter = Submitter(ctx)
         self.tracker = Tracker(ctx, self.submitter.reconcile, self.submitter.slot_freed)
         self.deliverer = Deliverer(ctx)
@@ -57,8 +67,9 @@ class Engine:
             Worker("submitter", self.submitter.step, ctx.clock),
             Worker("tracker", self.tracker.step, ctx.clock),
             Worker("deliverer", self.deliverer.step, ctx.clock),
+            Worker("maintenance", self.maintain, ctx.clock),
         ]
-        ctx.wake_submitter, ctx.wake_tracker, ctx.wake_deliverer = (w.wake for w in self._workers)
+        ctx.wake_submitter, ctx.wake_tracker, ctx.wake_deliverer = (w.wake for w in self._workers[:3])
 
     async def submit(self, submission: Submission) -> TaskRecord:
         """Validate, price and reserve quota for a request, then queue it.
@@ -131,6 +142,13 @@ class Engine:
             if not await self._work_due():
                 return
         raise RuntimeError(f"Engine still busy after {DRAIN_ROUNDS} rounds")
+
+    async def maintain(self) -> float:
+        """Drop input images past their retention that no unsent task needs; return when to run again."""
+        now = self.ctx.clock.now()
+        keep = await self.ctx.storage.tasks.image_hashes_in_use()
+        await self.ctx.inputs.prune(now - self._input_retention, keep)
+        return now + MAINTENANCE_INTERVAL
 
     async def handle_callback(self, task_id: str, token: str, body: bytes, headers: Mapping[str, str]) -> int:
         """Take a provider callback as a hint: check it is ours, then confirm it with a query soon.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.settings import QuotaSettings
 from db.models import PolicyOverride, QuotaLimits
-from db.quotas import SqliteQuotas
+from db.repository import QuotaRepository
 
 
 class QuotaExceededError(Exception):
@@ -32,7 +32,7 @@ class QuotaExceededError(Exception):
 
 
 async def limits_for(
-    quotas: SqliteQuotas, defaults: QuotaSettings, guild_id: int, role_ids: Sequence[int]
+    quotas: QuotaRepository, defaults: QuotaSettings, guild_id: int, role_ids: Sequence[int]
 ) -> QuotaLimits:
     """Resolve the limits for a member: the guild policy replaces defaults; the most generous role wins."""
     limits = QuotaLimits(
