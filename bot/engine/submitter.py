@@ -6,6 +6,7 @@ import logging
 
 from bot.engine.codec import decode_request
 from bot.engine.context import EngineContext
+from bot.engine.outcomes import record_failure
 from bot.engine.schedule import first_check_delay, submit_retry_delay
 from bot.kling.errors import ConcurrencyLimitError, KlingError, OutcomeUnknownError, RateLimitedError, TransientError
 from bot.kling.models import KlingTask, TaskKind
@@ -131,18 +132,4 @@ class Submitter:
         self.ctx.wake_tracker()
 
     async def _fail(self, task: TaskRecord, reason: str) -> None:
-        now = self.ctx.clock.now()
-        updated = await self.ctx.storage.tasks.transition(
-            task.id,
-            [TaskState.QUEUED, TaskState.SUBMITTING],
-            TaskState.FAILED,
-            now=now,
-            settle="refund",
-            outcome="failed",
-            error_reason=reason,
-            finished_at=now,
-            next_poll_at=None,
-            next_delivery_at=now,
-        )
-        await self.ctx.notify(updated)
-        self.ctx.wake_deliverer()
+        await record_failure(self.ctx, task, reason, (TaskState.QUEUED, TaskState.SUBMITTING))

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.engine.context import EngineContext
+from bot.engine.outcomes import record_failure, record_success
 from bot.engine.schedule import next_check_delay
 from bot.kling.errors import KlingError
 from bot.kling.models import KlingTask, TaskKind, TaskStatus
@@ -83,46 +84,12 @@ class Tracker:
             await self._later(task)
 
     async def _succeed(self, task: TaskRecord, remote: KlingTask) -> None:
-        now = self.ctx.clock.now()
-        updated = await self.ctx.storage.tasks.transition(
-            task.id,
-            TRACKED,
-            TaskState.SUCCEEDED,
-            now=now,
-            settle="charge",
-            outcome="succeeded",
-            result_urls=list(remote.result_urls),
-            provider_units=str(remote.units_charged) if remote.units_charged is not None else None,
-            finished_at=now,
-            next_poll_at=None,
-            next_delivery_at=now,
-        )
-        if updated is not None:
-            log.info("Task %s: succeeded with %d result(s)", task.id, len(remote.result_urls))
-            await self._finished(updated)
+        if await record_success(self.ctx, task, remote) is not None:
+            self._slot_freed()
 
     async def _fail(self, task: TaskRecord, reason: str) -> None:
-        now = self.ctx.clock.now()
-        updated = await self.ctx.storage.tasks.transition(
-            task.id,
-            TRACKED,
-            TaskState.FAILED,
-            now=now,
-            settle="refund",
-            outcome="failed",
-            error_reason=reason,
-            finished_at=now,
-            next_poll_at=None,
-            next_delivery_at=now,
-        )
-        if updated is not None:
-            log.info("Task %s: failed: %s", task.id, reason)
-            await self._finished(updated)
-
-    async def _finished(self, task: TaskRecord) -> None:
-        await self.ctx.notify(task)
-        self._slot_freed()
-        self.ctx.wake_deliverer()
+        if await record_failure(self.ctx, task, reason, TRACKED) is not None:
+            self._slot_freed()
 
     async def _later(self, task: TaskRecord) -> None:
         now = self.ctx.clock.now()

@@ -1,0 +1,63 @@
+"""Record how a task ended at the provider: charge or refund with the state change, then hand it on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from bot.engine.context import EngineContext
+from bot.kling.models import KlingTask
+from db.models import TaskRecord, TaskState
+
+log = logging.getLogger(__name__)
+
+
+async def record_success(ctx: EngineContext, task: TaskRecord, remote: KlingTask) -> TaskRecord | None:
+    """Mark the task succeeded and charge its reservation, atomically; None if it had moved on already."""
+    now = ctx.clock.now()
+    updated = await ctx.storage.tasks.transition(
+        task.id,
+        (TaskState.SUBMITTED, TaskState.PROCESSING),
+        TaskState.SUCCEEDED,
+        now=now,
+        settle="charge",
+        outcome="succeeded",
+        result_urls=list(remote.result_urls),
+        provider_units=str(remote.units_charged) if remote.units_charged is not None else None,
+        finished_at=now,
+        next_poll_at=None,
+        next_delivery_at=now,
+    )
+    if updated is not None:
+        log.info("Task %s: succeeded with %d result(s)", task.id, len(remote.result_urls))
+        await _hand_on(ctx, updated)
+    return updated
+
+
+async def record_failure(
+    ctx: EngineContext, task: TaskRecord, reason: str, from_states: Iterable[TaskState]
+) -> TaskRecord | None:
+    """Mark the task failed with `reason` and refund its reservation, atomically; None if it had moved on."""
+    now = ctx.clock.now()
+    updated = await ctx.storage.tasks.transition(
+        task.id,
+        from_states,
+        TaskState.FAILED,
+        now=now,
+        settle="refund",
+        outcome="failed",
+        error_reason=reason,
+        finished_at=now,
+        next_poll_at=None,
+        next_delivery_at=now,
+    )
+    if updated is not None:
+        log.info("Task %s: failed: %s", task.id, reason)
+        await _hand_on(ctx, updated)
+    return updated
+
+
+async def _hand_on(ctx: EngineContext, task: TaskRecord) -> None:
+    await ctx.notify(task)
+    ctx.wake_submitter()  # a provider slot may have freed
+    ctx.wake_deliverer()
