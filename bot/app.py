@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AsyncExitStack
 
 import aiohttp
 
+from bot.assembly import assemble
 from bot.bot import KlingBot
+from bot.engine.download import Downloader, DownloadPolicy
 from bot.kling.client import KlingClient
 from bot.settings import Settings
+from bot.web import WebServer, build_web_app
+from db import open_storage
 
 log = logging.getLogger(__name__)
 
 PROVIDER_SESSION_TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=10)
+MEGABYTE = 1024 * 1024
 
 
-async def run_bot(settings: Settings) -> None:
-    """Run the bot until it is stopped."""
-    async with aiohttp.ClientSession(timeout=PROVIDER_SESSION_TIMEOUT) as provider_session:
+async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
+    """Run the bot until it is stopped (or, with `sync_only`, sync its commands and exit)."""
+    async with AsyncExitStack() as stack:
+        provider_session = await stack.enter_async_context(aiohttp.ClientSession(timeout=PROVIDER_SESSION_TIMEOUT))
+        storage = await open_storage(settings.storage.database_url)
+        stack.push_async_callback(storage.close)
+        policy = DownloadPolicy(
+            max_bytes=settings.engine.download_max_mb * MEGABYTE,
+            allow_loopback=settings.engine.download_allow_loopback,
+        )
+        downloader = await stack.enter_async_context(Downloader(policy))
         kling = KlingClient.from_settings(provider_session, settings.kling)
         log.info("Using Kling provider %s at %s", kling.provider, kling.base_url)
-        async with KlingBot(settings=settings, kling=kling) as bot:
-            await bot.start(settings.discord.token.get_secret_value())
+        bot = KlingBot(start_engine=not sync_only, force_sync=sync_only)
+        bot.attach(assemble(bot, settings, storage, kling, downloader))
+        token = settings.discord.token.get_secret_value()
+        if sync_only:
+            async with bot:
+                await bot.login(token)  # runs setup_hook, which syncs
+            return
+        web = WebServer(build_web_app(bot.services.engine), settings.web.host, settings.web.port)
+        await web.start()
+        stack.push_async_callback(web.stop)
+        async with bot:
+            await bot.start(token)

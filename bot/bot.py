@@ -1,4 +1,4 @@
-"""The `commands.Bot` subclass: holds the shared resources; `setup_hook` wires the features in."""
+"""The `commands.Bot` subclass: holds the shared services; `setup_hook` wires the features in."""
 
 from __future__ import annotations
 
@@ -7,24 +7,59 @@ import logging
 import discord
 from discord.ext import commands
 
-from bot.kling.client import KlingClient
-from bot.settings import Settings
+from bot.interactions.buttons import TaskButton
+from bot.interactions.errors import on_app_command_error
+from bot.services import Services
+from bot.sync import sync_commands
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ()  # cogs are added here as the Discord layer grows
+EXTENSIONS = ("cogs.video", "cogs.image", "cogs.tasks", "cogs.quota", "cogs.admin")
 
 
 class KlingBot(commands.Bot):
     """A slash-command bot; needs no privileged intents."""
 
-    def __init__(self, *, settings: Settings, kling: KlingClient) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(), help_command=None)
-        self.settings = settings
-        self.kling = kling
+    def __init__(self, *, start_engine: bool = True, force_sync: bool = False) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),  # a prompt can never ping anyone by default
+        )
+        self.start_engine = start_engine
+        self.force_sync = force_sync
+        self._services: Services | None = None
+        self.tree.error(on_app_command_error)
+
+    @property
+    def services(self) -> Services:
+        """Return the services handed over by `attach`."""
+        if self._services is None:
+            raise RuntimeError("KlingBot.attach() was not called")
+        return self._services
+
+    def attach(self, services: Services) -> None:
+        """Hand the bot its services (they are built after it, since the delivery port needs the bot)."""
+        self._services = services
 
     async def setup_hook(self) -> None:
-        """Load every extension before the gateway connects."""
+        """Load the cogs, register persistent buttons, sync commands if they changed, start the engine."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        log.info("Loaded %d extension(s)", len(EXTENSIONS))
+        self.add_dynamic_items(TaskButton)
+        await sync_commands(
+            self.tree,
+            self.services.storage.guilds,
+            dev_guild_id=self.services.settings.discord.dev_guild_id,
+            force=self.force_sync,
+        )
+        if self.start_engine:
+            await self.services.engine.start()
+
+    async def close(self) -> None:
+        """Stop the engine's loops and the status edits, then log out."""
+        if self._services is not None:
+            await self._services.engine.stop()
+            await self._services.status.close()
+        await super().close()

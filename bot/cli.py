@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 
 from bot.logs import setup_logging
@@ -17,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("check", help="check settings, credentials and the provider host, then exit")
+    commands.add_parser("sync", help="sync the slash commands with Discord now, then exit")
     return parser
 
 
@@ -35,5 +37,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from bot.app import run_bot
 
-    asyncio.run(run_bot(settings))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how an operator stops it
+        asyncio.run(run_bot(settings, sync_only=args.command == "sync"))
     return 0

@@ -31,6 +31,8 @@ class DiscordSettings(BaseSettings):
     model_config = _config("DISCORD_")
 
     token: SecretStr = Field(min_length=1)
+    # Commands sync instantly to this guild while developing; unset, they sync globally (slower to appear).
+    dev_guild_id: int | None = Field(default=None, validation_alias="DEV_GUILD_ID")
 
 
 class KlingSettings(BaseSettings):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.guilds import SqliteGuilds
 from db.quotas import SqliteQuotas
 from db.repository import QuotaRepository, TaskRepository
 from db.sqlite import SqliteDatabase
@@ -24,6 +25,7 @@ class Storage:
     database: SqliteDatabase
     tasks: TaskRepository
     quotas: QuotaRepository
+    guilds: SqliteGuilds
 
     async def close(self) -> None:
         """Close the database."""
@@ -37,4 +39,4 @@ async def open_storage(url: str) -> Storage:
     path = url.removeprefix(SQLITE_PREFIX)
     database = await SqliteDatabase.open(path if path == ":memory:" else Path(path))
     tasks = SqliteTasks(database)
-    return Storage(database=database, tasks=tasks, quotas=SqliteQuotas(database, tasks))
+    return Storage(database=database, tasks=tasks, quotas=SqliteQuotas(database, tasks), guilds=SqliteGuilds(database))

@@ -144,3 +144,19 @@ class Usage(BaseModel):
     units_used: Decimal
     active_tasks: int
     guild_units_used: Decimal
+    oldest_counted_at: float | None = None  # the earliest reservation still counting (it frees up a day later)
+
+
+class GuildSettings(BaseModel):
+    """What a guild's admins chose: defaults for new requests and where the bot may be used."""
+
+    model_config = ConfigDict(frozen=True)
+
+    guild_id: int
+    default_model: str | None = None
+    default_mode: str | None = None
+    allowed_channels: tuple[int, ...] = ()
+
+    def allows(self, channel_id: int) -> bool:
+        """Return True if requests are accepted in `channel_id` (no list means everywhere)."""
+        return not self.allowed_channels or channel_id in self.allowed_channels

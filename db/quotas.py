@@ -49,11 +49,25 @@ class SqliteQuotas:
     async def usage(self, guild_id: int, user_id: int, *, now: float, window: float = DAY) -> Usage:
         """Return what a user has used in the window and how many tasks they have active."""
         conn = self._db.connection
+        params = (now - window, guild_id, user_id)
+        async with conn.execute("SELECT MIN(r.created_at) " + COUNTED.format(scope=USER_SCOPE), params) as cursor:
+            oldest = await cursor.fetchone()
         return Usage(
-            units_used=from_cents(await _sum(conn, USER_SCOPE, (now - window, guild_id, user_id))) or Decimal(0),
+            units_used=from_cents(await _sum(conn, USER_SCOPE, params)) or Decimal(0),
             active_tasks=await _active(conn, guild_id, user_id),
             guild_units_used=from_cents(await _sum(conn, GUILD_SCOPE, (now - window, guild_id))) or Decimal(0),
+            oldest_counted_at=float(oldest[0]) if oldest and oldest[0] is not None else None,
         )
+
+    async def usage_by_user(self, guild_id: int, *, since: float) -> list[tuple[int, Decimal, int]]:
+        """Return (user, units charged, tasks) per user of a guild since `since`, biggest spenders first."""
+        async with self._db.connection.execute(
+            "SELECT user_id, COALESCE(SUM(CASE WHEN entry = 'charge' THEN units ELSE 0 END), 0), "
+            "COUNT(DISTINCT task_id) FROM quota_ledger WHERE guild_id = ? AND created_at >= ? "
+            "GROUP BY user_id ORDER BY 2 DESC",
+            (guild_id, since),
+        ) as cursor:
+            return [(int(r[0]), from_cents(r[1]) or Decimal(0), int(r[2])) for r in await cursor.fetchall()]
 
     async def ledger(self, task_id: str) -> dict[str, Decimal]:
         """Return a task's ledger entries by kind (reserve, charge, refund)."""

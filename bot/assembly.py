@@ -1,0 +1,51 @@
+"""Wire the parts together: the engine with its Discord delivery port, the status board, the services."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.delivery.port import DiscordDelivery
+from bot.delivery.status import StatusBoard
+from bot.engine.clock import Clock, SystemClock
+from bot.engine.context import EngineContext
+from bot.engine.download import Downloader
+from bot.engine.engine import Engine
+from bot.engine.inputs import InputStore
+from bot.engine.results import ResultArchive
+from bot.kling.client import KlingClient
+from bot.services import Services
+from bot.settings import Settings
+from db import Storage
+
+HOURS = 3600.0
+
+
+def assemble(
+    client: discord.Client,
+    settings: Settings,
+    storage: Storage,
+    kling: KlingClient,
+    downloader: Downloader,
+    *,
+    clock: Clock | None = None,
+) -> Services:
+    """Build the engine and everything around it for `client`."""
+    status = StatusBoard(client, storage)
+    archive_dir = settings.storage.archive_dir
+    ctx = EngineContext(
+        storage=storage,
+        client=kling,
+        inputs=InputStore(settings.storage.input_dir),
+        archive=ResultArchive(archive_dir, downloader),
+        port=DiscordDelivery(client, status, archive_dir / "fitted"),
+        clock=clock or SystemClock(),
+        settings=settings.engine,
+        callback_base=settings.web.callback_base,
+    )
+    engine = Engine(
+        ctx,
+        quota=settings.quota,
+        webhook_secret=settings.kling.webhook_secret,
+        input_retention=settings.storage.input_retention_hours * HOURS,
+    )
+    return Services(settings=settings, storage=storage, kling=kling, engine=engine, status=status)

@@ -1,0 +1,89 @@
+"""The embeds people see: a task's live status, its result, its failure."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.kling.models import TaskKind
+from db.models import TaskRecord, TaskState
+
+PROMPT_PREVIEW = 900  # characters; a field holds 1024
+KIND_TITLES = {
+    TaskKind.IMAGE_TO_VIDEO: "Animated image",
+    TaskKind.MULTI_IMAGE_TO_VIDEO: "Blended video",
+    TaskKind.TEXT_TO_VIDEO: "Video from text",
+    TaskKind.MULTI_IMAGE_TO_IMAGE: "Composed image",
+}
+STATE_LINES = {
+    TaskState.QUEUED: "⏳ Waiting in the queue",
+    TaskState.SUBMITTING: "📤 Sending to Kling",
+    TaskState.SUBMITTED: "🎬 Kling accepted it; generating",
+    TaskState.PROCESSING: "🎬 Generating",
+    TaskState.SUCCEEDED: "📦 Finished; posting the result",
+    TaskState.FAILED: "❌ Failed",
+    TaskState.DELIVERING: "📦 Posting the result",
+    TaskState.DELIVERED: "✅ Done",
+    TaskState.DELIVERY_FAILED: "⚠️ Finished, but it couldn't be posted here",
+}
+SUCCESS_COLOUR = discord.Colour.green()
+FAILURE_COLOUR = discord.Colour.red()
+STATUS_COLOUR = discord.Colour.blurple()
+
+
+def title_of(task: TaskRecord) -> str:
+    """Return the task's kind as a title."""
+    return KIND_TITLES.get(TaskKind(task.kind), "Kling task")
+
+
+def prompt_of(task: TaskRecord) -> str:
+    """Return the prompt, shortened for an embed field, with markdown made inert."""
+    prompt = str(task.params.get("prompt") or "").strip() or "(no prompt)"
+    if len(prompt) > PROMPT_PREVIEW:
+        prompt = prompt[:PROMPT_PREVIEW] + "…"
+    return discord.utils.escape_markdown(prompt)
+
+
+def status_embed(task: TaskRecord, queue_position: int | None) -> discord.Embed:
+    """Return the live status: state, place in the queue, elapsed time (Discord renders it live)."""
+    line = STATE_LINES[task.state]
+    if task.state is TaskState.QUEUED and queue_position is not None:
+        line += f" — #{queue_position} in line"
+    if task.state is TaskState.FAILED and task.error_reason:
+        line += f": {task.error_reason}"
+    embed = discord.Embed(title=title_of(task), description=line, colour=STATUS_COLOUR)
+    embed.add_field(name="Prompt", value=prompt_of(task), inline=False)
+    embed.add_field(name="Requested by", value=f"<@{task.user_id}>")
+    embed.add_field(name="Started", value=f"<t:{int(task.created_at)}:R>")
+    embed.set_footer(text=f"Task {task.id}")
+    return embed
+
+
+def result_embed(task: TaskRecord, note: str | None = None) -> discord.Embed:
+    """Return the embed posted with a finished task: what was asked, with what, at what cost."""
+    succeeded = task.outcome == "succeeded"
+    embed = discord.Embed(
+        title=title_of(task) if succeeded else f"{title_of(task)} — failed",
+        colour=SUCCESS_COLOUR if succeeded else FAILURE_COLOUR,
+    )
+    embed.add_field(name="Prompt", value=prompt_of(task), inline=False)
+    if not succeeded:
+        embed.add_field(name="Why", value=task.error_reason or "The video service could not make it.", inline=False)
+    for label, key in (("Model", "model"), ("Mode", "mode"), ("Duration", "duration"), ("Images", "n")):
+        value = task.params.get(key)
+        if value not in (None, ""):
+            embed.add_field(name=label, value=f"{value} s" if key == "duration" else str(value))
+    units = task.units_charged if succeeded else 0
+    embed.add_field(name="Units", value=f"{units}" if succeeded else "0 (refunded)")
+    if note:
+        embed.add_field(name="Note", value=note, inline=False)
+    embed.set_footer(text=f"Task {task.id}")
+    return embed
+
+
+def task_id_in(message: discord.Message) -> str | None:
+    """Return the task id a bot message carries in its embed footer, if any."""
+    for embed in message.embeds:
+        text = embed.footer.text or ""
+        if text.startswith("Task "):
+            return text.removeprefix("Task ")
+    return None

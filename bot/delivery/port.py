@@ -1,0 +1,125 @@
+"""The engine's delivery port in Discord: post the result in the channel, or DM the requester."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import discord
+
+from bot.delivery.embeds import result_embed
+from bot.delivery.files import ResultFiles, choose_files, links_only
+from bot.delivery.status import StatusBoard
+from bot.engine.ports import DeliveryError, DeliveryReceipt
+from bot.interactions.buttons import result_view
+from db.models import TaskRecord
+
+log = logging.getLogger(__name__)
+
+DM_UPLOAD_LIMIT = 10 * 1024 * 1024
+HISTORY_LOOKBACK = 50
+UPLOAD_REFUSED = 40005
+REFUSED_NOTE = "Discord refused the upload; download it from the link (it expires after 30 days)."
+
+
+def nonce_for(task: TaskRecord) -> str:
+    """Return a stable 25-character nonce: Discord drops a repeated post with the same one."""
+    return hashlib.sha256(task.id.encode()).hexdigest()[:25]
+
+
+def headline(task: TaskRecord) -> str:
+    """Return the message text: a mention of the requester (the only ping allowed) and the outcome."""
+    if task.outcome != "succeeded":
+        return f"<@{task.user_id}>, your request failed. Nothing was charged."
+    what = "image" if task.kind == "multi-image2image" else "video"
+    return f"<@{task.user_id}>, your {what} is ready!"
+
+
+class DiscordDelivery:
+    """Posts finished tasks where they were asked for; falls back to the requester's DMs."""
+
+    def __init__(self, client: discord.Client, status: StatusBoard, workdir: Path) -> None:
+        self._client = client
+        self._status = status
+        self._workdir = workdir
+
+    async def deliver(self, task: TaskRecord) -> DeliveryReceipt:
+        """Post the task's result (or failure) and return where it went."""
+        try:
+            return await self._deliver(task)
+        except discord.HTTPException as exc:
+            transient = exc.status >= 500 or exc.status == 429
+            raise DeliveryError(
+                f"Discord answered {exc.status} (code {exc.code}): {exc.text}", transient=transient
+            ) from exc
+
+    async def _deliver(self, task: TaskRecord) -> DeliveryReceipt:
+        channel = self._client.get_channel(task.channel_id)
+        if isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
+            try:
+                message = await self._post(channel, task, channel.guild.filesize_limit)
+            except (discord.Forbidden, discord.NotFound) as exc:
+                log.warning("Task %s: can't post in channel %s (%s); trying DMs", task.id, task.channel_id, exc)
+            else:
+                return DeliveryReceipt(message.id, message.channel.id)
+        return await self._deliver_by_dm(task)
+
+    async def find_delivery(self, task: TaskRecord) -> DeliveryReceipt | None:
+        """Look in the channel's recent history for this task's result, posted by an earlier attempt."""
+        channel = self._client.get_channel(task.channel_id)
+        me = self._client.user
+        if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel) or me is None:
+            return None
+        since = datetime.fromtimestamp(task.finished_at or task.created_at, tz=UTC) - timedelta(minutes=1)
+        try:
+            async for message in channel.history(limit=HISTORY_LOOKBACK, after=since):
+                if message.author.id == me.id and message.id != task.status_message_id and _carries(message, task):
+                    return DeliveryReceipt(message.id, channel.id)
+        except discord.HTTPException as exc:
+            log.info("Task %s: can't read history to check for an earlier delivery: %s", task.id, exc)
+        return None
+
+    async def task_updated(self, task: TaskRecord) -> None:
+        """Pass state changes to the live status board."""
+        await self._status.update(task)
+
+    async def _deliver_by_dm(self, task: TaskRecord) -> DeliveryReceipt:
+        try:
+            user = self._client.get_user(task.user_id) or await self._client.fetch_user(task.user_id)
+            message = await self._post(await user.create_dm(), task, DM_UPLOAD_LIMIT)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise DeliveryError(
+                f"the channel is unavailable and the requester's DMs are closed ({exc})", transient=False
+            ) from exc
+        return DeliveryReceipt(message.id, message.channel.id)
+
+    async def _post(self, target: discord.abc.Messageable, task: TaskRecord, limit: int) -> discord.Message:
+        files = await choose_files(task, limit, self._workdir)
+        try:
+            return await self._send(target, task, files)
+        except discord.HTTPException as exc:
+            if exc.code == UPLOAD_REFUSED or exc.status == 413:
+                log.warning("Task %s: upload refused (%s); posting a link instead", task.id, exc)
+                return await self._send(target, task, links_only(task, REFUSED_NOTE))
+            raise
+
+    async def _send(self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles) -> discord.Message:
+        content = headline(task)
+        if files.links:
+            content += "\n" + "\n".join(f"<{link}>" for link in files.links)
+        return await target.send(
+            content=content,
+            embed=result_embed(task, files.note),
+            files=files.discord_files(),
+            view=result_view(task),
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, roles=False, replied_user=False, users=[discord.Object(task.user_id)]
+            ),
+            nonce=nonce_for(task),
+        )
+
+
+def _carries(message: discord.Message, task: TaskRecord) -> bool:
+    return any((embed.footer.text or "") == f"Task {task.id}" for embed in message.embeds)

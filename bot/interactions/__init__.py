@@ -1,0 +1,1 @@
+"""What every command shares: the submit flow, image intake, errors, replies and persistent buttons."""

@@ -1,0 +1,59 @@
+"""One error handler for every command and button: known errors become a short private message."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.engine.quota import QuotaExceededError
+from bot.interactions.replies import reply_private
+from bot.kling.errors import KlingError, OperatorError
+from bot.media.intake import IntakeError
+
+log = logging.getLogger(__name__)
+
+GENERIC = "Something went wrong on my side; it has been logged. Please try again."
+
+
+class CommandRefusedError(Exception):
+    """A request refused for a reason the user can act on (wrong channel, expired inputs...)."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def explain(error: BaseException) -> str:
+    """Return what to tell the user about `error`; log it as the kind of error it is."""
+    if isinstance(error, CommandRefusedError | IntakeError | QuotaExceededError):
+        return error.user_message
+    if isinstance(error, OperatorError):
+        log.error("Kling refused the bot itself (an operator must act): %s", error)
+        return error.user_message
+    if isinstance(error, KlingError):
+        log.warning("Kling error shown to a user: %s", error)
+        return error.user_message
+    if isinstance(error, app_commands.MissingPermissions):
+        return "You need the Manage Server permission for this."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This works in a server, not in DMs."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this here."
+    log.error("Unexpected error in an interaction", exc_info=error)
+    return GENERIC
+
+
+async def report(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the user what went wrong, privately."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    await reply_private(interaction, explain(error))
+
+
+async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    """The command tree's error handler."""
+    await report(interaction, error)

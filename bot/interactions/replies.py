@@ -1,0 +1,23 @@
+"""Answer an interaction privately, whatever state its response is in."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+async def reply_private(interaction: discord.Interaction, content: str, *, embed: discord.Embed | None = None) -> None:
+    """Send an ephemeral message: the response if it is still open, else a followup."""
+    shown = embed if embed is not None else discord.utils.MISSING
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, embed=shown, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(content, embed=shown, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:  # an expired token (10062, 50027) must not hide the original error
+        log.warning("Could not reply to interaction %s: %s", interaction.id, exc)

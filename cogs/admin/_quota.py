@@ -1,0 +1,113 @@
+"""`/kling-admin quota ...`: the server's limits and per-role overrides."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import discord
+from discord import app_commands
+
+from bot.interactions.errors import CommandRefusedError
+from bot.services import services_of
+from db.models import PolicyOverride
+
+
+def _units(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+class QuotaAdmin(app_commands.Group):
+    """Set quota limits."""
+
+    def __init__(self) -> None:
+        super().__init__(name="quota", description="Quota limits for this server and its roles")
+
+    @app_commands.command(name="server")
+    @app_commands.describe(
+        user_daily_units="Units each member may spend per day",
+        max_active="Tasks each member may have running or queued",
+        server_daily_units="Units the whole server may spend per day",
+    )
+    async def server(
+        self,
+        interaction: discord.Interaction,
+        user_daily_units: app_commands.Range[float, 0, 100000] | None = None,
+        max_active: app_commands.Range[int, 1, 100] | None = None,
+        server_daily_units: app_commands.Range[float, 0, 1000000] | None = None,
+    ) -> None:
+        """Set the server's limits (empty options keep their current value)."""
+        services = services_of(interaction.client)
+        assert interaction.guild is not None  # noqa: S101 - guild-only group
+        current = await services.storage.quotas.guild_policy(interaction.guild.id) or PolicyOverride()
+        policy = PolicyOverride(
+            user_daily_units=_units(user_daily_units) if user_daily_units is not None else current.user_daily_units,
+            user_max_active=max_active if max_active is not None else current.user_max_active,
+            guild_daily_units=(
+                _units(server_daily_units) if server_daily_units is not None else current.guild_daily_units
+            ),
+        )
+        await services.storage.quotas.set_guild_policy(
+            interaction.guild.id, policy, now=services.engine.ctx.clock.now()
+        )
+        await interaction.response.send_message(f"Server limits saved: {describe(policy)}.", ephemeral=True)
+
+    @app_commands.command(name="role")
+    @app_commands.describe(
+        role="Members with this role get these limits (the most generous of their roles wins)",
+        user_daily_units="Units per member per day",
+        max_active="Tasks running or queued per member",
+        clear="Remove this role's override",
+    )
+    async def role(
+        self,
+        interaction: discord.Interaction,
+        role: discord.Role,
+        user_daily_units: app_commands.Range[float, 0, 100000] | None = None,
+        max_active: app_commands.Range[int, 1, 100] | None = None,
+        clear: bool = False,
+    ) -> None:
+        """Give a role its own limits."""
+        services = services_of(interaction.client)
+        assert interaction.guild is not None  # noqa: S101
+        now = services.engine.ctx.clock.now()
+        if clear:
+            await services.storage.quotas.set_role_policy(interaction.guild.id, role.id, None, now=now)
+            await interaction.response.send_message(f"{role.mention} uses the server limits again.", ephemeral=True)
+            return
+        if user_daily_units is None and max_active is None:
+            raise CommandRefusedError("Give user_daily_units, max_active, or clear.")
+        policy = PolicyOverride(user_daily_units=_units(user_daily_units), user_max_active=max_active)
+        await services.storage.quotas.set_role_policy(interaction.guild.id, role.id, policy, now=now)
+        await interaction.response.send_message(f"{role.mention}: {describe(policy)}.", ephemeral=True)
+
+    @app_commands.command(name="show")
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Show the server's limits and role overrides."""
+        services = services_of(interaction.client)
+        assert interaction.guild is not None  # noqa: S101
+        defaults = services.settings.quota
+        policy = await services.storage.quotas.guild_policy(interaction.guild.id)
+        roles = await services.storage.quotas.role_policies(interaction.guild.id)
+        default_policy = PolicyOverride(
+            user_daily_units=defaults.user_daily_units,
+            user_max_active=defaults.user_max_active,
+            guild_daily_units=defaults.guild_daily_units,
+        )
+        lines = [
+            f"Defaults: {describe(default_policy)}",
+            f"This server: {describe(policy) if policy else 'defaults'}",
+            *(f"<@&{role_id}>: {describe(p)}" for role_id, p in roles.items()),
+        ]
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+
+def describe(policy: PolicyOverride) -> str:
+    """Return a policy in words."""
+    parts = []
+    if policy.user_daily_units is not None:
+        parts.append(f"{policy.user_daily_units} units per member per day")
+    if policy.user_max_active is not None:
+        parts.append(f"{policy.user_max_active} tasks at once")
+    if policy.guild_daily_units is not None:
+        parts.append(f"{policy.guild_daily_units} units per day for the server")
+    return ", ".join(parts) or "no limits set"

@@ -1,0 +1,117 @@
+"""`/video animate`, `/video blend`, `/video text`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.interactions.intake import read_images
+from bot.interactions.submit import begin, submit
+from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TaskKind, TextToVideoRequest
+from cogs.options import DURATION_CHOICES, MODE_CHOICES, VIDEO_RATIO_CHOICES, model_autocomplete
+
+COMMON = {
+    "prompt": "What should happen in the video",
+    "negative_prompt": "What to avoid",
+    "model": "Kling model (default: the server's choice)",
+    "mode": "Standard or professional quality",
+    "duration": "Video length",
+}
+
+
+def _value(choice: app_commands.Choice[str] | None) -> Any:
+    return choice.value if choice is not None else None
+
+
+class VideoCommands(commands.Cog):
+    """Make videos from images or text."""
+
+    video = app_commands.Group(name="video", description="Make a video with Kling", guild_only=True)
+
+    @video.command(name="animate")
+    @app_commands.describe(
+        image="The first frame", end_image="Optional last frame", cfg_scale="How strictly to follow the prompt (0–1)",
+        **COMMON,
+    )  # fmt: skip
+    @app_commands.choices(mode=MODE_CHOICES, duration=DURATION_CHOICES)
+    @app_commands.autocomplete(model=model_autocomplete(TaskKind.IMAGE_TO_VIDEO))
+    async def animate(
+        self,
+        interaction: discord.Interaction,
+        image: discord.Attachment,
+        prompt: str,
+        end_image: discord.Attachment | None = None,
+        negative_prompt: str = "",
+        model: str | None = None,
+        mode: app_commands.Choice[str] | None = None,
+        duration: app_commands.Choice[str] | None = None,
+        cfg_scale: app_commands.Range[float, 0.0, 1.0] | None = None,
+    ) -> None:
+        """Animate an image into a video."""
+        await begin(interaction)
+        attachments = {"image": image, **({"end image": end_image} if end_image else {})}
+        images = await read_images(attachments)
+        request = ImageToVideoRequest(
+            image=images["image"].data,
+            image_tail=images["end image"].data if end_image else None,
+            prompt=prompt, negative_prompt=negative_prompt, model=model, mode=_value(mode),
+            duration=_value(duration) or "5", cfg_scale=cfg_scale,
+        )  # fmt: skip
+        await submit(interaction, request, notes=[n for i in images.values() for n in i.notes])
+
+    @video.command(name="blend")
+    @app_commands.describe(
+        image1="First reference image", image2="Second reference image", image3="Optional third image",
+        image4="Optional fourth image", aspect_ratio="Shape of the video", **COMMON,
+    )  # fmt: skip
+    @app_commands.choices(mode=MODE_CHOICES, duration=DURATION_CHOICES, aspect_ratio=VIDEO_RATIO_CHOICES)
+    @app_commands.autocomplete(model=model_autocomplete(TaskKind.MULTI_IMAGE_TO_VIDEO))
+    async def blend(
+        self,
+        interaction: discord.Interaction,
+        image1: discord.Attachment,
+        image2: discord.Attachment,
+        prompt: str,
+        image3: discord.Attachment | None = None,
+        image4: discord.Attachment | None = None,
+        negative_prompt: str = "",
+        model: str | None = None,
+        mode: app_commands.Choice[str] | None = None,
+        duration: app_commands.Choice[str] | None = None,
+        aspect_ratio: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Blend 2–4 images into one video."""
+        await begin(interaction)
+        given = [image1, image2, image3, image4]
+        images = await read_images({f"image {i}": a for i, a in enumerate(given, start=1) if a is not None})
+        request = MultiImageToVideoRequest(
+            image_list=tuple(image.data for image in images.values()),
+            prompt=prompt, negative_prompt=negative_prompt, model=model, mode=_value(mode),
+            duration=_value(duration) or "5", aspect_ratio=_value(aspect_ratio) or "16:9",
+        )  # fmt: skip
+        await submit(interaction, request, notes=[n for i in images.values() for n in i.notes])
+
+    @video.command(name="text")
+    @app_commands.describe(aspect_ratio="Shape of the video", **COMMON)
+    @app_commands.choices(mode=MODE_CHOICES, duration=DURATION_CHOICES, aspect_ratio=VIDEO_RATIO_CHOICES)
+    @app_commands.autocomplete(model=model_autocomplete(TaskKind.TEXT_TO_VIDEO))
+    async def text(
+        self,
+        interaction: discord.Interaction,
+        prompt: str,
+        negative_prompt: str = "",
+        model: str | None = None,
+        mode: app_commands.Choice[str] | None = None,
+        duration: app_commands.Choice[str] | None = None,
+        aspect_ratio: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Make a video from a description."""
+        await begin(interaction)
+        request = TextToVideoRequest(
+            prompt=prompt, negative_prompt=negative_prompt, model=model, mode=_value(mode),
+            duration=_value(duration) or "5", aspect_ratio=_value(aspect_ratio) or "16:9",
+        )  # fmt: skip
+        await submit(interaction, request)
