@@ -1,0 +1,105 @@
+"""Fixtures that run the real bot under simcord, with the engine over the fake Kling server.
+
+The engine's loops are not started: tests step it with `world.step()`, moving the fake provider's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.assembly import assemble
+from bot.bot import KlingBot
+from bot.engine.download import Downloader, DownloadPolicy
+from bot.kling.client import KlingClient
+from bot.services import Services
+from bot.settings import (
+    DiscordSettings,
+    EngineSettings,
+    KlingSettings,
+    QuotaSettings,
+    Settings,
+    StorageSettings,
+    WebSettings,
+)
+from db import Storage, open_storage
+from tests.conftest import API_KEY, FAST_RETRY
+from tests.fake_kling import FakeKling
+
+
+@dataclass
+class World:
+    """Everything outside the bot that a test drives: the fake provider, the database, the settings."""
+
+    fake: FakeKling
+    settings: Settings
+    storage: Storage
+    session: aiohttp.ClientSession
+    downloader: Downloader
+    bots: list[KlingBot]
+
+    def new_bot(self) -> KlingBot:
+        """Build a bot the way the app does (a new one stands for a restarted process)."""
+        bot = KlingBot(start_engine=False)
+        kling = KlingClient.from_settings(self.session, self.settings.kling, retry=FAST_RETRY)
+        bot.attach(assemble(bot, self.settings, self.storage, kling, self.downloader, clock=self.fake.clock))
+        self.bots.append(bot)
+        return bot
+
+    @property
+    def services(self) -> Services:
+        """The newest bot's services."""
+        return self.bots[-1].services
+
+    async def step(self, seconds: float = 0.0) -> None:
+        """Let the provider's clock run, then let the engine do everything now due."""
+        await self.services.engine.drain()
+        if seconds:
+            await self.fake.advance(seconds)
+            await self.services.engine.drain()
+
+
+def make_settings(root: Path, fake: FakeKling, **engine: Any) -> Settings:
+    return Settings(
+        discord=DiscordSettings(token=SecretStr("simcord"), _env_file=None),
+        kling=KlingSettings(api_key=SecretStr(API_KEY), base_url=fake.base_url, _env_file=None),  # type: ignore[arg-type]
+        storage=StorageSettings(
+            database_url=f"sqlite:///{root / 'bot.db'}",
+            archive_dir=root / "archive",
+            input_dir=root / "inputs",
+            _env_file=None,
+        ),
+        engine=EngineSettings(download_allow_loopback=True, _env_file=None, **engine),
+        quota=QuotaSettings(_env_file=None),
+        web=WebSettings(_env_file=None),
+    )
+
+
+@pytest.fixture
+def engine_options() -> dict[str, Any]:
+    """Engine settings for the test (override with parametrize)."""
+    return {}
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, session: aiohttp.ClientSession, fake_options: dict[str, Any], engine_options: dict[str, Any]
+) -> AsyncIterator[World]:
+    """The fake provider, storage and settings, closed after the test."""
+    async with FakeKling(api_key=API_KEY, **fake_options) as fake:
+        storage = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
+        async with Downloader(DownloadPolicy(allow_loopback=True)) as downloader:
+            yield World(fake, make_settings(tmp_path, fake, **engine_options), storage, session, downloader, [])
+        await storage.close()
+
+
+@pytest.fixture
+def simcord_bot(world: World) -> KlingBot:
+    """The bot simcord runs."""
+    return world.new_bot()
