@@ -37,7 +37,9 @@ def assemble(
         client=kling,
         inputs=InputStore(settings.storage.input_dir),
         archive=ResultArchive(archive_dir, downloader),
-        port=DiscordDelivery(client, status, archive_dir / "fitted"),
+        port=DiscordDelivery(
+            client, status, archive_dir / "fitted", upload_cap=_megabytes(settings.discord.max_upload_mb)
+        ),
         clock=clock or SystemClock(),
         settings=settings.engine,
         callback_base=settings.web.callback_base,
@@ -49,3 +51,7 @@ def assemble(
         input_retention=settings.storage.input_retention_hours * HOURS,
     )
     return Services(settings=settings, storage=storage, kling=kling, engine=engine, status=status)
+
+
+def _megabytes(value: float | None) -> int | None:
+    return None if value is None else int(value * 1024 * 1024)

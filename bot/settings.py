@@ -33,6 +33,8 @@ class DiscordSettings(BaseSettings):
     token: SecretStr = Field(min_length=1)
     # Commands sync instantly to this guild while developing; unset, they sync globally (slower to appear).
     dev_guild_id: int | None = Field(default=None, validation_alias="DEV_GUILD_ID")
+    # Upload at most this much per file even where a server allows more; default: each server's own limit.
+    max_upload_mb: float | None = Field(default=None, gt=0)
 
 
 class KlingSettings(BaseSettings):

@@ -40,10 +40,13 @@ def headline(task: TaskRecord) -> str:
 class DiscordDelivery:
     """Posts finished tasks where they were asked for; falls back to the requester's DMs."""
 
-    def __init__(self, client: discord.Client, status: StatusBoard, workdir: Path) -> None:
+    def __init__(
+        self, client: discord.Client, status: StatusBoard, workdir: Path, *, upload_cap: int | None = None
+    ) -> None:
         self._client = client
         self._status = status
         self._workdir = workdir
+        self._upload_cap = upload_cap
 
     async def deliver(self, task: TaskRecord) -> DeliveryReceipt:
         """Post the task's result (or failure) and return where it went."""
@@ -59,7 +62,7 @@ class DiscordDelivery:
         channel = self._client.get_channel(task.channel_id)
         if isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
             try:
-                message = await self._post(channel, task, channel.guild.filesize_limit)
+                message = await self._post(channel, task, self._limit(channel.guild.filesize_limit))
             except (discord.Forbidden, discord.NotFound) as exc:
                 log.warning("Task %s: can't post in channel %s (%s); trying DMs", task.id, task.channel_id, exc)
             else:
@@ -85,10 +88,13 @@ class DiscordDelivery:
         """Pass state changes to the live status board."""
         await self._status.update(task)
 
+    def _limit(self, allowed: int) -> int:
+        return min(allowed, self._upload_cap) if self._upload_cap else allowed
+
     async def _deliver_by_dm(self, task: TaskRecord) -> DeliveryReceipt:
         try:
             user = self._client.get_user(task.user_id) or await self._client.fetch_user(task.user_id)
-            message = await self._post(await user.create_dm(), task, DM_UPLOAD_LIMIT)
+            message = await self._post(await user.create_dm(), task, self._limit(DM_UPLOAD_LIMIT))
         except (discord.Forbidden, discord.NotFound) as exc:
             raise DeliveryError(
                 f"the channel is unavailable and the requester's DMs are closed ({exc})", transient=False

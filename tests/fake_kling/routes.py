@@ -16,7 +16,7 @@ from .auth import check_auth
 from .catalog import IMAGE_KIND, KINDS, Kind
 from .errors import KlingError, bad_request, not_found
 from .faults import MALFORMED_BODY, Fault, Op
-from .media import result_mp4, result_png
+from .media import result_png
 from .validation import validate_create
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ class Routes:
         if task is None or task.status != "succeed":
             return web.Response(status=404, text="Not Found")
         if task.kind != IMAGE_KIND and name in ("video.mp4", "watermark.mp4"):
-            return web.Response(body=result_mp4(), content_type="video/mp4")
+            return web.Response(body=self.fake.video_bytes, content_type="video/mp4")
         if task.kind == IMAGE_KIND and name in {f"{i}.png" for i in range(task.n_outputs)}:
             return web.Response(body=result_png(), content_type="image/png")
         return web.Response(status=404, text="Not Found")

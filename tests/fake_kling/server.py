@@ -44,8 +44,10 @@ class FakeKling:
         finish_after: FinishAfter = 60.0,
         concurrency_limit: int | None = None,
         auto_advance: bool = False,
+        video: bytes | None = None,
     ) -> None:
         self.dialect = dialect
+        self._video = video  # served for every video result instead of the built-in 1 s clip
         self.spec = get_dialect(dialect)
         self.clock: Clock = clock if clock is not None else ManualClock()
         self.credentials = Credentials(api_key, access_key, secret_key)
@@ -140,7 +142,7 @@ class FakeKling:
     @property
     def video_bytes(self) -> bytes:
         """Return the MP4 served for every video result."""
-        return result_mp4()
+        return self._video if self._video is not None else result_mp4()
 
     @property
     def png_bytes(self) -> bytes:
