@@ -29,13 +29,13 @@ class MakeVideoModal(discord.ui.Modal, title="Make a video"):
     """Asks for the prompt and options for the chosen message's images."""
 
     prompt: discord.ui.TextInput[MakeVideoModal] = discord.ui.TextInput(
-        label="Prompt", style=discord.TextStyle.paragraph, placeholder="What should happen in the video"
+        label="Prompt", style=discord.TextStyle.paragraph, placeholder="What should happen", custom_id="prompt"
     )
     negative_prompt: discord.ui.TextInput[MakeVideoModal] = discord.ui.TextInput(
-        label="Avoid (optional)", style=discord.TextStyle.paragraph, required=False
+        label="Avoid (optional)", style=discord.TextStyle.paragraph, required=False, custom_id="negative_prompt"
     )
     duration: discord.ui.TextInput[MakeVideoModal] = discord.ui.TextInput(
-        label="Length in seconds: 5 or 10", default="5", max_length=2, required=False
+        label="Length in seconds: 5 or 10", default="5", max_length=2, required=False, custom_id="duration"
     )
 
     def __init__(self, images: list[discord.Attachment]) -> None:

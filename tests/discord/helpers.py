@@ -35,3 +35,13 @@ def deferred_first(env: Any) -> bool:
     setup = ("/oauth2", "/applications/")  # login and command sync, not the bot's answer
     first = next((i for i in range(previous + 1, len(requests)) if not requests[i].path.startswith(setup)), None)
     return first == callbacks[-1]
+
+
+def refused_with(env: Any, kind: type[BaseException]) -> BaseException:
+    """Return the error the bot turned into a private message (reading it tells simcord it was expected)."""
+    errors = env.errors
+    assert errors, "the bot raised nothing"
+    error = errors[-1]
+    original = getattr(error, "original", error)
+    assert isinstance(original, kind), f"expected {kind.__name__}, got {original!r}"
+    return original
