@@ -65,9 +65,9 @@ class World:
             await self.services.engine.drain()
 
 
-def make_settings(root: Path, fake: FakeKling, **engine: Any) -> Settings:
+def make_settings(root: Path, fake: FakeKling, engine: dict[str, Any], discord: dict[str, Any]) -> Settings:
     return Settings(
-        discord=DiscordSettings(token=SecretStr("simcord"), _env_file=None),
+        discord=DiscordSettings(token=SecretStr("simcord"), _env_file=None, **discord),
         kling=KlingSettings(api_key=SecretStr(API_KEY), base_url=fake.base_url, _env_file=None),  # type: ignore[arg-type]
         storage=StorageSettings(
             database_url=f"sqlite:///{root / 'bot.db'}",
@@ -75,7 +75,7 @@ def make_settings(root: Path, fake: FakeKling, **engine: Any) -> Settings:
             input_dir=root / "inputs",
             _env_file=None,
         ),
-        engine=EngineSettings(download_allow_loopback=True, _env_file=None, **engine),
+        engine=EngineSettings(**{"download_allow_loopback": True, **engine}, _env_file=None),
         quota=QuotaSettings(_env_file=None),
         web=WebSettings(_env_file=None),
     )
@@ -88,14 +88,25 @@ def engine_options() -> dict[str, Any]:
 
 
 @pytest.fixture
+def discord_options() -> dict[str, Any]:
+    """Discord settings for the test (override with parametrize)."""
+    return {}
+
+
+@pytest.fixture
 async def world(
-    tmp_path: Path, session: aiohttp.ClientSession, fake_options: dict[str, Any], engine_options: dict[str, Any]
+    tmp_path: Path,
+    session: aiohttp.ClientSession,
+    fake_options: dict[str, Any],
+    engine_options: dict[str, Any],
+    discord_options: dict[str, Any],
 ) -> AsyncIterator[World]:
     """The fake provider, storage and settings, closed after the test."""
     async with FakeKling(api_key=API_KEY, **fake_options) as fake:
         storage = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
         async with Downloader(DownloadPolicy(allow_loopback=True)) as downloader:
-            yield World(fake, make_settings(tmp_path, fake, **engine_options), storage, session, downloader, [])
+            settings = make_settings(tmp_path, fake, engine_options, discord_options)
+            yield World(fake, settings, storage, session, downloader, [])
         await storage.close()
 
 
