@@ -95,4 +95,4 @@ def _shrink(image: Image.Image, limit_bytes: int, min_side: int, last_size: int,
 
 
 def _limit_label(limit_bytes: int) -> str:
-    return f"{limit_bytes / 1024 / 1024:g} MB"
+    return f"{limit_bytes / 1024 / 1024:.3g} MB"

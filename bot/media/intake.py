@@ -27,6 +27,13 @@ _ASPECT_LONG, _ASPECT_SHORT = 5, 2
 _PASS_THROUGH_MODES = {"PNG": {"RGB", "RGBA", "L", "LA", "P"}, "JPEG": {"RGB", "L"}}
 _JPEG_FAMILY = {"JPEG", "MPO"}  # MPO is the multi-picture JPEG many phones save
 _ICC_SPACE = {"RGB": b"RGB ", "RGBA": b"RGB ", "L": b"GRAY"}
+# An MPO's extra pictures (depth map, preview) are not frames the user thinks of: no note for those.
+_FIRST_FRAME_NOTES = {
+    "GIF": "used the first frame of the animated GIF",
+    "PNG": "used the first frame of the animated PNG",
+    "WEBP": "used the first frame of the animated WEBP",
+    "TIFF": "used the first page of the TIFF",
+}
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ def prepare_image_sync(name: str, data: bytes) -> PreparedImage:
         width, height = decoded.image.size
         fmt: OutputFormat = "PNG" if decoded.format == "PNG" else "JPEG"
         return PreparedImage(data, fmt, width, height, ())
-    prepared = _reencode(name, decoded)
+    prepared = _reencode(name, decoded, len(data))
     log.info("Re-encoded the %s (%d bytes of %s) as %d bytes of %s: %s", name, len(data), decoded.format,
              len(prepared.data), prepared.format, "; ".join(prepared.notes) or "metadata removed")  # fmt: skip
     return prepared
@@ -61,13 +68,14 @@ def prepare_image_sync(name: str, data: bytes) -> PreparedImage:
 
 def check_dimensions(name: str, width: int, height: int) -> None:
     """Refuse sizes Kling refuses: a side under 300 px or an aspect ratio beyond 2.5:1 either way."""
-    if min(width, height) < MIN_SIDE:
-        raise IntakeError(f"The {name} is {width}×{height} px; each side must be at least {MIN_SIDE} px.")
+    # Shape first: a 10000×100 strip is a cropping problem before it is a size problem.
     if max(width, height) * _ASPECT_SHORT > min(width, height) * _ASPECT_LONG:
         raise IntakeError(
             f"The {name} is {width}×{height} px ({_ratio(width, height)}); "
             "Kling needs an aspect ratio between 1:2.5 and 2.5:1 — crop it first."
         )
+    if min(width, height) < MIN_SIDE:
+        raise IntakeError(f"The {name} is {width}×{height} px; each side must be at least {MIN_SIDE} px.")
 
 
 def _passes_through(decoded: DecodedImage, size: int) -> bool:
@@ -76,14 +84,14 @@ def _passes_through(decoded: DecodedImage, size: int) -> bool:
     return decoded.image.mode in modes and upright and not decoded.animated and size <= MAX_OUTPUT_BYTES
 
 
-def _reencode(name: str, decoded: DecodedImage) -> PreparedImage:
+def _reencode(name: str, decoded: DecodedImage, size: int) -> PreparedImage:
     notes: list[str] = []
     image = decoded.image
     if decoded.orientation != 1:
         image = ImageOps.exif_transpose(image)
         notes.append("turned upright the way the camera recorded it")
-    if decoded.animated:
-        notes.append(f"used the first frame of the animated {decoded.format}")
+    if decoded.animated and decoded.format in _FIRST_FRAME_NOTES:
+        notes.append(_FIRST_FRAME_NOTES[decoded.format])
     image, mode_note = _normalise_mode(image)
     notes.extend([mode_note] if mode_note else [])
     _strip_metadata(image)
@@ -95,7 +103,10 @@ def _reencode(name: str, decoded: DecodedImage) -> PreparedImage:
     source = "JPEG" if decoded.format in _JPEG_FAMILY else decoded.format
     if source != encoded.format:
         notes.insert(0, f"converted {source} to {encoded.format}")
-    return PreparedImage(encoded.data, encoded.format, encoded.width, encoded.height, (*notes, *encoded.notes))
+    notes.extend(encoded.notes)
+    if size > MAX_OUTPUT_BYTES and not encoded.notes:
+        notes.append("re-encoded to fit 10 MB")  # a big JPEG that fit at the first quality step
+    return PreparedImage(encoded.data, encoded.format, encoded.width, encoded.height, tuple(notes))
 
 
 def _normalise_mode(image: Image.Image) -> tuple[Image.Image, str | None]:

@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.check import explain_probe_failure
 from bot.kling.errors import KlingError
 from bot.services import services_of
+from cogs.admin._access import AdminGroup
 from cogs.admin._quota import QuotaAdmin
 from cogs.admin._settings import ChannelsAdmin, defaults
 
@@ -18,7 +19,7 @@ DAY = 86400
 class AdminCommands(commands.Cog):
     """Server administration."""
 
-    admin = app_commands.Group(
+    admin = AdminGroup(
         name="kling-admin",
         description="Configure the Kling bot for this server",
         guild_only=True,
@@ -29,13 +30,6 @@ class AdminCommands(commands.Cog):
         self.admin.add_command(QuotaAdmin())
         self.admin.add_command(ChannelsAdmin())
         self.admin.add_command(defaults)
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Enforce Manage Server even where a server overrode the command's default permissions."""
-        permissions = getattr(interaction.user, "guild_permissions", None)
-        if permissions is None or not permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
 
     @admin.command(name="health")
     async def health(self, interaction: discord.Interaction) -> None:

@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot.interactions.errors import CommandRefusedError
 from bot.services import services_of
+from cogs.admin._access import AdminGroup
 from db.models import PolicyOverride
 
 
@@ -16,7 +17,7 @@ def _units(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-class QuotaAdmin(app_commands.Group):
+class QuotaAdmin(AdminGroup):
     """Set quota limits."""
 
     def __init__(self) -> None:

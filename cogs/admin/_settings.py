@@ -7,10 +7,11 @@ from discord import app_commands
 
 from bot.kling.models import TaskKind
 from bot.services import services_of
+from cogs.admin._access import AdminGroup
 from cogs.options import MODE_CHOICES
 
 
-class ChannelsAdmin(app_commands.Group):
+class ChannelsAdmin(AdminGroup):
     """Choose the channels the bot takes requests in."""
 
     def __init__(self) -> None:

@@ -1,0 +1,26 @@
+"""Admin commands check Manage Server themselves: a server can override who sees a command."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+
+def require_manage_guild(interaction: discord.Interaction) -> bool:
+    """Allow members with Manage Server; refuse everyone else with a clear error."""
+    permissions = getattr(interaction.user, "guild_permissions", None)
+    if permissions is None or not permissions.manage_guild:
+        raise app_commands.MissingPermissions(["manage_guild"])
+    return True
+
+
+class AdminGroup(app_commands.Group):
+    """A command group whose every command (and subgroup command) needs Manage Server.
+
+    discord.py runs only a command's direct parent's and binding's checks, so each admin group
+    (top level and nested) must be one of these.
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Refuse members without Manage Server."""
+        return require_manage_guild(interaction)

@@ -1,0 +1,102 @@
+"""`/tasks`, `/task show`, `/quota`, live status edits, and `/kling-admin` for admins only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from db.models import TaskState
+from tests.discord.conftest import World
+from tests.discord.helpers import scene
+
+
+async def test_tasks_lists_mine_with_status_and_queue_position(simcord_env: Any, world: World) -> None:
+    """`/tasks` shows each of my tasks with its state; a queued one shows its place in line."""
+    _, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "video text", prompt="one")
+    await alice.slash(channel, "video text", prompt="two")
+    listed = await alice.slash(channel, "tasks")
+    text = listed.response.embeds[0].description
+    assert listed.ephemeral
+    assert text.count("Waiting in the queue") == 2
+    assert "(#1)" in text
+    assert "(#2)" in text
+
+
+async def test_task_show_autocompletes_my_ids(simcord_env: Any, world: World) -> None:
+    """The id option offers my recent tasks."""
+    _, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "video text", prompt="one")
+    (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
+    choices = await alice.autocomplete(channel, "task show", "id", task.id[:4])
+    assert [choice["value"] for choice in choices] == [task.id]
+
+
+async def test_task_show_refuses_someone_elses_task(simcord_env: Any, world: World) -> None:
+    """Another member can't look at my task."""
+    guild, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "video text", prompt="one")
+    (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    shown = await bob.slash(channel, "task show", id=task.id)
+    assert "No task of yours has that id" in shown.response.content
+    assert simcord_env.errors
+
+
+async def test_quota_shows_what_is_left(simcord_env: Any, world: World) -> None:
+    """`/quota` counts reserved units and running tasks."""
+    _, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "video text", prompt="one", mode="pro")
+    shown = await alice.slash(channel, "quota")
+    fields = {f.name: f.value for f in shown.response.embeds[0].fields}
+    assert fields["Units today"] == "37.5 of 40 left"
+    assert fields["Running or queued"] == "1 of 3"
+    assert fields["Frees up"].startswith("<t:")
+
+
+async def test_status_message_follows_the_task(simcord_env: Any, world: World) -> None:
+    """The bot-owned status message moves from queued to done and links the result."""
+    _, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "video text", prompt="one")
+    (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
+    queued = next(m for m in channel.history() if m.id == task.status_message_id)
+    assert "Waiting in the queue — #1 in line" in queued.embeds[0].description
+    await world.step(200)
+    await simcord_env.settle()
+    done = next(m for m in channel.history() if m.id == task.status_message_id)
+    assert done.embeds[0].description.startswith("✅ Done — [jump to the result]")
+
+
+async def test_admin_commands_need_manage_server(simcord_env: Any, world: World) -> None:
+    """Even where a server shows the command to everyone, a member without Manage Server is refused."""
+    guild, channel, alice = scene(simcord_env)
+    commands = await world.bots[-1].tree.fetch_commands()
+    admin_command = next(c for c in commands if c.name == "kling-admin")
+    guild.set_command_permissions(admin_command, {alice: True})  # an override that shows it to alice
+    refused = await alice.slash(channel, "kling-admin quota show")
+    assert "Manage Server" in refused.response.content
+    assert simcord_env.errors
+    admins = guild.create_role("admins", permissions=discord.Permissions(manage_guild=True))
+    boss = guild.add_member(simcord_env.create_user("boss"), roles=[admins])
+    saved = await boss.slash(channel, "kling-admin quota server", max_active=1)
+    assert "1 tasks at once" in saved.response.content
+    await alice.slash(channel, "video text", prompt="one")
+    second = await alice.slash(channel, "video text", prompt="two")
+    assert "limit 1" in second.response.content
+    assert simcord_env.errors
+    (task,) = await world.storage.tasks.for_user(guild.id, alice.id, limit=5)
+    assert task.state is TaskState.QUEUED
+
+
+async def test_admin_health_and_usage(simcord_env: Any, world: World) -> None:
+    """Health probes the provider; usage sums charged units per member."""
+    guild, channel, alice = scene(simcord_env)
+    admins = guild.create_role("admins", permissions=discord.Permissions(manage_guild=True))
+    boss = guild.add_member(simcord_env.create_user("boss"), roles=[admins])
+    await alice.slash(channel, "video text", prompt="one")
+    await world.step(200)
+    health = await boss.slash(channel, "kling-admin health")
+    assert "reachable, credentials accepted" in health.response.embeds[0].fields[0].value
+    usage = await boss.slash(channel, "kling-admin usage")
+    assert f"<@{alice.id}>: 1.5 units, 1 task(s)" in usage.response.embeds[0].description
