@@ -100,7 +100,7 @@ def _claimed_size(data: bytes, formats: list[str]) -> tuple[int, int] | None:
 
 def _unreadable(name: str, data: bytes) -> IntakeError:
     if _looks_like_svg(data):
-        return IntakeError(f"The {name} is an SVG; upload a PNG, JPEG, WEBP or GIF.")
+        return IntakeError(f"The {name} is an SVG; upload {ACCEPTED_NAMES}.")
     return IntakeError(f"The {name} is not an image file I can read (or it is damaged); upload {ACCEPTED_NAMES} image.")
 
 

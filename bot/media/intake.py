@@ -47,9 +47,14 @@ class PreparedImage:
     notes: tuple[str, ...]
 
 
+# A 40 MP image can take a few hundred MB while it is processed: bound how many run at once.
+MEDIA_SLOTS = asyncio.Semaphore(2)
+
+
 async def prepare_image(name: str, data: bytes) -> PreparedImage:
-    """Validate and normalise an image in a worker thread, off the event loop."""
-    return await asyncio.to_thread(prepare_image_sync, name, data)
+    """Check and normalise one image in a worker thread (never on the event loop)."""
+    async with MEDIA_SLOTS:
+        return await asyncio.to_thread(prepare_image_sync, name, data)
 
 
 def prepare_image_sync(name: str, data: bytes) -> PreparedImage:
@@ -61,8 +66,9 @@ def prepare_image_sync(name: str, data: bytes) -> PreparedImage:
         fmt: OutputFormat = "PNG" if decoded.format == "PNG" else "JPEG"
         return PreparedImage(data, fmt, width, height, ())
     prepared = _reencode(name, decoded, len(data))
-    log.info("Re-encoded the %s (%d bytes of %s) as %d bytes of %s: %s", name, len(data), decoded.format,
-             len(prepared.data), prepared.format, "; ".join(prepared.notes) or "metadata removed")  # fmt: skip
+    fixes = "; ".join(prepared.notes) or "metadata removed"
+    log.info("Re-encoded the %s from %s (%d bytes) to %s (%d bytes): %s",
+             name, decoded.format, len(data), prepared.format, len(prepared.data), fixes)  # fmt: skip
     return prepared
 
 

@@ -85,8 +85,10 @@ def _fit_video(source: Path, limit_bytes: int, workdir: Path) -> FittedVideo:
     except (av.error.FFmpegError, IndexError, ValueError) as exc:
         raise VideoTooLarge(f"{source.name} can't be read to re-encode it: {exc}") from exc
     plan = plan_encode(limit_bytes, duration, (width, height), audio)
+    workdir.mkdir(parents=True, exist_ok=True)
     dest = workdir / f"{source.stem}.fitted.mp4"
-    for attempt in (plan, plan.scaled(RETRY_FACTOR)):
+    attempts = (plan, plan.scaled(RETRY_FACTOR))
+    for attempt in attempts:
         _transcode(source, dest, attempt)
         size = dest.stat().st_size
         log.info("Re-encoded %s at %dx%d, %d kbit/s: %d bytes (limit %d)", source.name, attempt.width,
@@ -94,7 +96,8 @@ def _fit_video(source: Path, limit_bytes: int, workdir: Path) -> FittedVideo:
         if size <= limit_bytes:
             return FittedVideo(dest, reencoded=True)
     dest.unlink(missing_ok=True)
-    raise VideoTooLarge(f"{source.name} stays over {limit_bytes} bytes even at {plan.video_bitrate // 1000} kbit/s")
+    lowest = attempts[-1].video_bitrate // 1000
+    raise VideoTooLarge(f"{source.name} stays over {limit_bytes} bytes even at {lowest} kbit/s")
 
 
 def _transcode(source: Path, dest: Path, plan: EncodePlan) -> None:
