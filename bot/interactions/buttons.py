@@ -66,7 +66,7 @@ class TaskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLA
                 raise CommandRefusedError("This task no longer exists.")
             await ACTIONS[self.action](interaction, task)
         except Exception as exc:  # every failure is shown to the presser, and logged if unexpected
-            await report(interaction, exc)
+            await report(interaction, exc, self.task_id)
 
 
 def is_admin(interaction: discord.Interaction) -> bool:

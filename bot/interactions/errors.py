@@ -25,7 +25,7 @@ class CommandRefusedError(Exception):
         self.user_message = user_message
 
 
-def explain(error: BaseException) -> str:
+def explain(error: BaseException, task_id: str | None = None) -> str:
     """Return what to tell the user about `error`; log it as the kind of error it is."""
     if isinstance(error, CommandRefusedError | IntakeError | QuotaExceededError):
         return error.user_message
@@ -43,15 +43,15 @@ def explain(error: BaseException) -> str:
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this here."
-    log.error("Unexpected error in an interaction", exc_info=error)
+    log.error("Unexpected error in an interaction (task %s)", task_id or "none", exc_info=error)
     return GENERIC
 
 
-async def report(interaction: discord.Interaction, error: BaseException) -> None:
-    """Tell the user what went wrong, privately."""
+async def report(interaction: discord.Interaction, error: BaseException, task_id: str | None = None) -> None:
+    """Tell the user what went wrong, privately (the log line carries the task id when there is one)."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
-    await reply_private(interaction, explain(error))
+    await reply_private(interaction, explain(error, task_id))
 
 
 async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

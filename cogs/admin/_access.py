@@ -1,4 +1,4 @@
-"""Admin commands check Manage Server themselves: a server can override who sees a command."""
+"""Admin commands check Manage Server themselves (a server can override who sees a command) and defer first."""
 
 from __future__ import annotations
 
@@ -22,5 +22,7 @@ class AdminGroup(app_commands.Group):
     """
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Refuse members without Manage Server."""
-        return require_manage_guild(interaction)
+        """Refuse members without Manage Server; acknowledge (privately) before the command touches anything."""
+        require_manage_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        return True

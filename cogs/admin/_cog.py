@@ -34,7 +34,6 @@ class AdminCommands(commands.Cog):
     @admin.command(name="health")
     async def health(self, interaction: discord.Interaction) -> None:
         """Check the provider and show the queue."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
         services = services_of(interaction.client)
         try:
             await services.kling.probe()
@@ -55,7 +54,6 @@ class AdminCommands(commands.Cog):
     @app_commands.describe(days="How many days back (default 7)")
     async def usage(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 90] = 7) -> None:
         """Show units spent per member."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
         services = services_of(interaction.client)
         assert interaction.guild is not None  # noqa: S101
         since = services.engine.ctx.clock.now() - days * DAY

@@ -50,7 +50,7 @@ class QuotaAdmin(AdminGroup):
         await services.storage.quotas.set_guild_policy(
             interaction.guild.id, policy, now=services.engine.ctx.clock.now()
         )
-        await interaction.response.send_message(f"Server limits saved: {describe(policy)}.", ephemeral=True)
+        await interaction.followup.send(f"Server limits saved: {describe(policy)}.", ephemeral=True)
 
     @app_commands.command(name="role")
     @app_commands.describe(
@@ -73,13 +73,13 @@ class QuotaAdmin(AdminGroup):
         now = services.engine.ctx.clock.now()
         if clear:
             await services.storage.quotas.set_role_policy(interaction.guild.id, role.id, None, now=now)
-            await interaction.response.send_message(f"{role.mention} uses the server limits again.", ephemeral=True)
+            await interaction.followup.send(f"{role.mention} uses the server limits again.", ephemeral=True)
             return
         if user_daily_units is None and max_active is None:
             raise CommandRefusedError("Give user_daily_units, max_active, or clear.")
         policy = PolicyOverride(user_daily_units=_units(user_daily_units), user_max_active=max_active)
         await services.storage.quotas.set_role_policy(interaction.guild.id, role.id, policy, now=now)
-        await interaction.response.send_message(f"{role.mention}: {describe(policy)}.", ephemeral=True)
+        await interaction.followup.send(f"{role.mention}: {describe(policy)}.", ephemeral=True)
 
     @app_commands.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
@@ -99,7 +99,7 @@ class QuotaAdmin(AdminGroup):
             f"This server: {describe(policy) if policy else 'defaults'}",
             *(f"<@&{role_id}>: {describe(p)}" for role_id, p in roles.items()),
         ]
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        await interaction.followup.send("\n".join(lines), ephemeral=True)
 
 
 def describe(policy: PolicyOverride) -> str:

@@ -46,7 +46,7 @@ async def _change(interaction: discord.Interaction, *, add: int | None = None, d
         settings = settings.model_copy(update={"allowed_channels": tuple(channels)})
         await services.storage.guilds.save_settings(settings, now=services.engine.ctx.clock.now())
     listed = ", ".join(f"<#{c}>" for c in settings.allowed_channels)
-    await interaction.response.send_message(
+    await interaction.followup.send(
         f"Requests are taken in: {listed}." if listed else "Requests are taken in every channel.", ephemeral=True
     )
 
@@ -71,14 +71,14 @@ async def defaults(
     services = services_of(interaction.client)
     assert interaction.guild is not None  # noqa: S101
     if model is not None and not services.kling.catalogue.knows(model):
-        await interaction.response.send_message(f"I don't know the model {model}.", ephemeral=True)
+        await interaction.followup.send(f"I don't know the model {model}.", ephemeral=True)
         return
     settings = await services.storage.guilds.settings(interaction.guild.id)
     settings = settings.model_copy(
         update={"default_model": model, "default_mode": mode.value if mode else settings.default_mode}
     )
     await services.storage.guilds.save_settings(settings, now=services.engine.ctx.clock.now())
-    await interaction.response.send_message(
+    await interaction.followup.send(
         f"Defaults: model {settings.default_model or 'the catalogue’s first'}, mode {settings.default_mode or 'std'}.",
         ephemeral=True,
     )
