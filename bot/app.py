@@ -10,7 +10,9 @@ import aiohttp
 from bot.assembly import assemble
 from bot.bot import KlingBot
 from bot.engine.download import Downloader, DownloadPolicy
+from bot.health import Health
 from bot.kling.client import KlingClient
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.web import WebServer, build_web_app
 from db import open_storage
@@ -32,16 +34,19 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
             allow_loopback=settings.engine.download_allow_loopback,
         )
         downloader = await stack.enter_async_context(Downloader(policy))
-        kling = KlingClient.from_settings(provider_session, settings.kling)
+        metrics = Metrics()
+        kling = KlingClient.from_settings(provider_session, settings.kling, observer=metrics.provider_call)
         log.info("Using Kling provider %s at %s", kling.provider, kling.base_url)
         bot = KlingBot(start_engine=not sync_only, force_sync=sync_only)
-        bot.attach(assemble(bot, settings, storage, kling, downloader))
+        bot.attach(assemble(bot, settings, storage, kling, downloader, metrics=metrics))
         token = settings.discord.token.get_secret_value()
         if sync_only:
             async with bot:
                 await bot.login(token)  # runs setup_hook, which syncs
             return
-        web = WebServer(build_web_app(bot.services.engine), settings.web.host, settings.web.port)
+        health = Health(storage, bot, kling)
+        app = build_web_app(bot.services.engine, health=health, metrics=metrics)
+        web = WebServer(app, settings.web.host, settings.web.port)
         await web.start()
         stack.push_async_callback(web.stop)
         async with bot:

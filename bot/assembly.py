@@ -13,6 +13,7 @@ from bot.engine.engine import Engine
 from bot.engine.inputs import InputStore
 from bot.engine.results import ResultArchive
 from bot.kling.client import KlingClient
+from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import Settings
 from db import Storage
@@ -28,8 +29,10 @@ def assemble(
     downloader: Downloader,
     *,
     clock: Clock | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
     """Build the engine and everything around it for `client`."""
+    metrics = metrics or Metrics()
     status = StatusBoard(client, storage)
     archive_dir = settings.storage.archive_dir
     ctx = EngineContext(
@@ -38,11 +41,16 @@ def assemble(
         inputs=InputStore(settings.storage.input_dir),
         archive=ResultArchive(archive_dir, downloader),
         port=DiscordDelivery(
-            client, status, archive_dir / "fitted", upload_cap=_megabytes(settings.discord.max_upload_mb)
+            client,
+            status,
+            archive_dir / "fitted",
+            upload_cap=_megabytes(settings.discord.max_upload_mb),
+            metrics=metrics,
         ),
         clock=clock or SystemClock(),
         settings=settings.engine,
         callback_base=settings.web.callback_base,
+        metrics=metrics,
     )
     engine = Engine(
         ctx,
@@ -50,7 +58,7 @@ def assemble(
         webhook_secret=settings.kling.webhook_secret,
         input_retention=settings.storage.input_retention_hours * HOURS,
     )
-    return Services(settings=settings, storage=storage, kling=kling, engine=engine, status=status)
+    return Services(settings=settings, storage=storage, kling=kling, engine=engine, status=status, metrics=metrics)
 
 
 def _megabytes(value: float | None) -> int | None:

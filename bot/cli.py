@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import sys
 
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 from bot.settings import SettingsError, load_settings
 
 
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"{exc}\nSee .env.example for every setting.", file=sys.stderr)
         return 2
+    redact(settings.secret_values())
     from bot.app import run_bot
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how an operator stops it

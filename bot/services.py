@@ -9,6 +9,7 @@ import discord
 
 from bot.engine.engine import Engine
 from bot.kling.client import KlingClient
+from bot.metrics import Metrics
 from bot.settings import Settings
 from db import Storage
 
@@ -25,6 +26,7 @@ class Services:
     kling: KlingClient
     engine: Engine
     status: StatusBoard
+    metrics: Metrics
 
 
 def services_of(client: discord.Client) -> Services:

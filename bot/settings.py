@@ -149,6 +149,12 @@ class SettingsError(Exception):
 class Settings:
     """All settings, by section."""
 
+    def secret_values(self) -> list[str]:
+        """Return every secret's value, for the log redactor."""
+        secrets = [self.discord.token, self.kling.api_key, self.kling.access_key, self.kling.secret_key]
+        secrets.append(self.kling.webhook_secret)
+        return [s.get_secret_value() for s in secrets if s is not None]
+
     discord: DiscordSettings
     kling: KlingSettings
     storage: StorageSettings

@@ -1,12 +1,15 @@
-"""The bot's web server: provider callbacks (health and metrics join it later)."""
+"""The bot's web server: provider callbacks, `/healthz` and `/metrics`."""
 
 from __future__ import annotations
 
 import logging
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.engine.engine import Engine
+from bot.health import Health
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +17,7 @@ MAX_CALLBACK_BYTES = 1024 * 1024
 CALLBACK_ROUTE = "/callbacks/kling/{task_id}/{token}"
 
 
-def build_web_app(engine: Engine) -> web.Application:
+def build_web_app(engine: Engine, *, health: Health | None = None, metrics: Metrics | None = None) -> web.Application:
     """Return the aiohttp application with every route."""
     app = web.Application(client_max_size=MAX_CALLBACK_BYTES)
 
@@ -24,7 +27,21 @@ def build_web_app(engine: Engine) -> web.Application:
         )
         return web.Response(status=status, text="ok" if status == 200 else "rejected")
 
+    async def healthz(request: web.Request) -> web.Response:
+        assert health is not None  # noqa: S101 - only routed when given
+        status, body = await health.report()
+        return web.json_response(body, status=status)
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        assert metrics is not None  # noqa: S101 - only routed when given
+        await metrics.refresh(engine.ctx.storage.tasks)
+        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     app.router.add_post(CALLBACK_ROUTE, callback)
+    if health is not None:
+        app.router.add_get("/healthz", healthz)
+    if metrics is not None:
+        app.router.add_get("/metrics", metrics_page)
     return app
 
 

@@ -157,6 +157,11 @@ class SqliteTasks:
         marks = ", ".join("?" * len(ACTIVE_STATES))
         return int(await self._scalar(f"SELECT COUNT(*) FROM tasks WHERE state IN ({marks})", ACTIVE_STATES) or 0)
 
+    async def count_by_state(self) -> dict[TaskState, int]:
+        """Return how many tasks are in each state."""
+        async with self._db.connection.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state") as cursor:
+            return {TaskState(row[0]): int(row[1]) for row in await cursor.fetchall()}
+
     async def image_hashes_in_use(self) -> set[str]:
         """Return the input image hashes of tasks not yet sent (their images must be kept)."""
         async with self._db.connection.execute(

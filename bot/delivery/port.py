@@ -14,6 +14,7 @@ from bot.delivery.files import ResultFiles, choose_files, links_only
 from bot.delivery.status import StatusBoard
 from bot.engine.ports import DeliveryError, DeliveryReceipt
 from bot.interactions.buttons import result_view
+from bot.metrics import Metrics
 from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,19 @@ class DiscordDelivery:
     """Posts finished tasks where they were asked for; falls back to the requester's DMs."""
 
     def __init__(
-        self, client: discord.Client, status: StatusBoard, workdir: Path, *, upload_cap: int | None = None
+        self,
+        client: discord.Client,
+        status: StatusBoard,
+        workdir: Path,
+        *,
+        upload_cap: int | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._client = client
         self._status = status
         self._workdir = workdir
         self._upload_cap = upload_cap
+        self._metrics = metrics or Metrics()
 
     async def deliver(self, task: TaskRecord) -> DeliveryReceipt:
         """Post the task's result (or failure) and return where it went."""
@@ -104,12 +112,16 @@ class DiscordDelivery:
     async def _post(self, target: discord.abc.Messageable, task: TaskRecord, limit: int) -> discord.Message:
         files = await choose_files(task, limit, self._workdir)
         try:
-            return await self._send(target, task, files)
+            message = await self._send(target, task, files)
         except discord.HTTPException as exc:
-            if exc.code == UPLOAD_REFUSED or exc.status == 413:
-                log.warning("Task %s: upload refused (%s); posting a link instead", task.id, exc)
-                return await self._send(target, task, links_only(task, REFUSED_NOTE))
-            raise
+            if exc.code != UPLOAD_REFUSED and exc.status != 413:
+                raise
+            log.warning("Task %s: upload refused (%s); posting a link instead", task.id, exc)
+            files = links_only(task, REFUSED_NOTE)
+            message = await self._send(target, task, files)
+        where = "dm" if isinstance(target, discord.DMChannel) else "channel"
+        self._metrics.deliveries.labels(f"{files.route}-{where}").inc()
+        return message
 
     async def _send(self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles) -> discord.Message:
         content = headline(task)

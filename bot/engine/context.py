@@ -11,6 +11,7 @@ from bot.engine.inputs import InputStore
 from bot.engine.ports import DeliveryPort
 from bot.engine.results import ResultArchive
 from bot.kling.client import KlingClient
+from bot.metrics import Metrics
 from bot.settings import EngineSettings
 from db import Storage
 from db.models import TaskRecord
@@ -34,6 +35,7 @@ class EngineContext:
     clock: Clock
     settings: EngineSettings
     callback_base: str | None = None
+    metrics: Metrics = field(default_factory=Metrics)
     wake_submitter: Callable[[], None] = field(default=_nothing)
     wake_tracker: Callable[[], None] = field(default=_nothing)
     wake_deliverer: Callable[[], None] = field(default=_nothing)

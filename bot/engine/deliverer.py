@@ -8,6 +8,7 @@ from typing import Any
 from bot.engine.context import EngineContext
 from bot.engine.download import DownloadError
 from bot.engine.ports import DeliveryError, DeliveryReceipt
+from bot.logs import task_context
 from db.models import TaskRecord, TaskState
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,10 @@ class Deliverer:
 
     async def deliver(self, task: TaskRecord) -> None:
         """Claim the task, make sure it was not delivered already, archive its results, hand it over."""
+        with task_context(task.id):
+            await self._deliver(task)
+
+    async def _deliver(self, task: TaskRecord) -> None:
         claimed = await self._claim(task)
         if claimed is None:
             return
@@ -96,6 +101,8 @@ class Deliverer:
             next_delivery_at=None,
         )
         log.info("Task %s: delivered (message %s)", task.id, receipt.message_id)
+        if task.finished_at is not None:
+            self.ctx.metrics.delivery_latency.observe(max(now - task.finished_at, 0.0))
         await self.ctx.notify(updated)
 
     async def _attempt_failed(self, task: TaskRecord, reason: str, *, transient: bool) -> None:

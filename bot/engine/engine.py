@@ -95,6 +95,7 @@ class Engine:
         limits = await limits_for(quotas, self._quota, submission.guild_id, submission.role_ids)
         refusal = await quotas.reserve(new, limits, now=self.ctx.clock.now())
         if refusal is not None:
+            self.ctx.metrics.quota_refusals.inc()
             raise QuotaExceededError(refusal.reason, refusal.frees_at)
         task = await self.ctx.storage.tasks.get(new.id)
         assert task is not None  # noqa: S101 - inserted just above, in the same process

@@ -10,6 +10,7 @@ from bot.engine.outcomes import record_failure
 from bot.engine.schedule import first_check_delay, submit_retry_delay
 from bot.kling.errors import ConcurrencyLimitError, KlingError, OutcomeUnknownError, RateLimitedError, TransientError
 from bot.kling.models import KlingTask, TaskKind
+from bot.logs import task_context
 from db.models import TaskRecord, TaskState
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,10 @@ class Submitter:
 
     async def submit(self, task: TaskRecord) -> None:
         """Mark the task submitting (before anything is sent), then create it."""
+        with task_context(task.id):
+            await self._submit(task)
+
+    async def _submit(self, task: TaskRecord) -> None:
         claimed = await self.ctx.storage.tasks.transition(
             task.id,
             [TaskState.QUEUED],
@@ -58,6 +63,10 @@ class Submitter:
 
     async def reconcile(self, task: TaskRecord) -> None:
         """Settle a task left in `submitting`: adopt the provider's task if it exists, else create it."""
+        with task_context(task.id):
+            await self._reconcile(task)
+
+    async def _reconcile(self, task: TaskRecord) -> None:
         kind = TaskKind(task.kind)
         try:
             existing = await self.ctx.client.find(kind, task.id)

@@ -12,6 +12,7 @@ from bot.engine.outcomes import record_failure, record_success
 from bot.engine.schedule import next_check_delay
 from bot.kling.errors import KlingError
 from bot.kling.models import KlingTask, TaskKind, TaskStatus
+from bot.logs import task_context
 from db.models import TaskRecord, TaskState
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ class Tracker:
 
     async def apply(self, task: TaskRecord, remote: KlingTask | None) -> None:
         """Record the provider's view of `task` (None: the provider does not know it)."""
+        with task_context(task.id):
+            await self._apply(task, remote)
+
+    async def _apply(self, task: TaskRecord, remote: KlingTask | None) -> None:
         now = self.ctx.clock.now()
         past_deadline = task.deadline_at is not None and now >= task.deadline_at
         if remote is not None and remote.status is TaskStatus.SUCCEEDED:

@@ -23,7 +23,7 @@ from bot.kling.errors import (
     TransientError,
 )
 from bot.kling.models import KlingTask, MultiImageToImageRequest, TaskKind, TaskRequest
-from bot.kling.transport import RetryPolicy, Transport
+from bot.kling.transport import RequestObserver, RetryPolicy, Transport
 from bot.kling.validation import validate_request
 from bot.settings import KlingSettings, Provider
 
@@ -59,18 +59,30 @@ class KlingClient:
         catalogue: Catalogue,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         self.provider = provider
         self.base_url = base_url
         self.catalogue = catalogue
         self._dialect: OfficialDialect = dialect_for(provider)
         self._transport = Transport(
-            session, base_url, credentials, self._dialect, timeout=timeout, retry=retry or RetryPolicy()
+            session,
+            base_url,
+            credentials,
+            self._dialect,
+            timeout=timeout,
+            retry=retry or RetryPolicy(),
+            observer=observer,
         )
 
     @classmethod
     def from_settings(
-        cls, session: aiohttp.ClientSession, settings: KlingSettings, *, retry: RetryPolicy | None = None
+        cls,
+        session: aiohttp.ClientSession,
+        settings: KlingSettings,
+        *,
+        retry: RetryPolicy | None = None,
+        observer: RequestObserver | None = None,
     ) -> KlingClient:
         """Build a client from the `KLING_*` settings."""
         return cls(
@@ -81,12 +93,18 @@ class KlingClient:
             catalogue=load_catalogue(settings.catalogue),
             timeout=settings.request_timeout,
             retry=retry,
+            observer=observer,
         )
 
     @property
     def supports_batch_query(self) -> bool:
         """Return True when the dialect can list many tasks in one request."""
         return self._dialect.has_list
+
+    @property
+    def last_success_at(self) -> float | None:
+        """Return when the provider last answered without an error (Unix seconds), if ever."""
+        return self._transport.last_success_at
 
     @property
     def server_time_offset(self) -> float | None:

@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -21,16 +22,28 @@ from bot.kling.errors import (
     ConcurrencyLimitError,
     EndpointNotFoundError,
     KlingConnectionError,
+    KlingError,
     MalformedResponseError,
     RetryableError,
     error_from_response,
 )
+from bot.kling.models import TaskKind
 
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 MAX_RETRY_AFTER = 60.0  # seconds; a longer hint is capped rather than stalling a poll loop
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+KINDS = {kind.value for kind in TaskKind} | {"generations"}
+
+# (method, endpoint template, outcome, seconds): outcome is "200", "400:1201", "connection"...
+RequestObserver = Callable[[str, str, str, float], None]
+
+
+def endpoint_of(path: str) -> str:
+    """Return the path with any task id replaced by `{id}`, for low-cardinality metric labels."""
+    head, _, last = path.rpartition("/")
+    return path if last in KINDS else f"{head}/{{id}}"
 
 
 @dataclass(frozen=True)
@@ -72,8 +85,11 @@ class Transport:
         *,
         timeout: float,
         retry: RetryPolicy,
+        observer: RequestObserver | None = None,
     ) -> None:
         self._session = session
+        self._observer = observer
+        self.last_success_at: float | None = None  # wall-clock time of the last answer that was not an error
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
         self._dialect = dialect
@@ -118,10 +134,22 @@ class Transport:
                 raw = await response.content.read(MAX_ANSWER_BYTES)
                 status, answer_headers = response.status, response.headers
         except (aiohttp.ClientError, TimeoutError) as exc:
+            self._observe(method, path, "connection", started)
             raise KlingConnectionError(f"{method} {path} failed in transit: {exc!r}") from exc
         log.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
         self._note_server_time(answer_headers.get("Date"))
-        return self._interpret(status, raw, answer_headers.get("Retry-After"))
+        try:
+            payload = self._interpret(status, raw, answer_headers.get("Retry-After"))
+        except KlingError as exc:
+            self._observe(method, path, f"{status}:{exc.code}" if exc.code is not None else str(status), started)
+            raise
+        self._observe(method, path, str(status), started)
+        self.last_success_at = time.time()
+        return payload
+
+    def _observe(self, method: str, path: str, outcome: str, started: float) -> None:
+        if self._observer is not None:
+            self._observer(method, endpoint_of(path), outcome, time.monotonic() - started)
 
     def _interpret(self, status: int, raw: bytes, retry_after_header: str | None) -> Any:
         try:
