@@ -12,7 +12,7 @@ from bot.engine.download import Downloader
 from bot.engine.engine import Engine
 from bot.engine.inputs import InputStore
 from bot.engine.results import ResultArchive
-from bot.kling.client import KlingClient
+from bot.kling.provider import ProviderClient
 from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import Settings
@@ -25,7 +25,7 @@ def assemble(
     client: discord.Client,
     settings: Settings,
     storage: Storage,
-    kling: KlingClient,
+    kling: ProviderClient,
     downloader: Downloader,
     *,
     clock: Clock | None = None,

@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot.kling.client import KlingClient
+from bot.kling.provider import ProviderClient
 from db import Storage
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 class Health:
     """Answers the health check from live state."""
 
-    def __init__(self, storage: Storage, client: discord.Client, kling: KlingClient) -> None:
+    def __init__(self, storage: Storage, client: discord.Client, kling: ProviderClient) -> None:
         self._storage = storage
         self._client = client
         self._kling = kling

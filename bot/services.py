@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.engine.engine import Engine
-from bot.kling.client import KlingClient
+from bot.kling.provider import ProviderClient
 from bot.metrics import Metrics
 from bot.settings import Settings
 from db import Storage
@@ -23,7 +23,7 @@ class Services:
 
     settings: Settings
     storage: Storage
-    kling: KlingClient
+    kling: ProviderClient
     engine: Engine
     status: StatusBoard
     metrics: Metrics

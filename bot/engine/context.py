@@ -10,7 +10,7 @@ from bot.engine.clock import Clock
 from bot.engine.inputs import InputStore
 from bot.engine.ports import DeliveryPort
 from bot.engine.results import ResultArchive
-from bot.kling.client import KlingClient
+from bot.kling.provider import ProviderClient
 from bot.metrics import Metrics
 from bot.settings import EngineSettings
 from db import Storage
@@ -28,7 +28,7 @@ class EngineContext:
     """The engine's shared parts."""
 
     storage: Storage
-    client: KlingClient
+    client: ProviderClient
     inputs: InputStore
     archive: ResultArchive
     port: DeliveryPort
@@ -43,11 +43,11 @@ class EngineContext:
     @property
     def callbacks_on(self) -> bool:
         """Return True when the provider is asked to call back."""
-        return self.callback_base is not None
+        return self.callback_base is not None and self.client.sends_callbacks
 
     def callback_url(self, task: TaskRecord) -> str | None:
         """Return the unguessable per-task callback URL, or None when callbacks are off."""
-        if self.callback_base is None:
+        if not self.callbacks_on:
             return None
         return f"{self.callback_base}/callbacks/kling/{task.id}/{task.callback_token}"
 

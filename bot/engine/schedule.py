@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.kling.models import TaskKind
-
-# Seconds a task typically takes (kling-api.md: 5 s videos 60–120 s, 10 s videos 90–180 s, images ~25 s).
-EXPECTED_SECONDS = {"5": 90.0, "10": 150.0}
-EXPECTED_IMAGE_SECONDS = 30.0
 BACKOFF_START = 15.0
 BACKOFF_FACTOR = 1.5
 BACKOFF_MAX = 60.0
@@ -21,16 +14,8 @@ SUBMIT_RETRY_START = 5.0
 SUBMIT_RETRY_MAX = 120.0
 
 
-def expected_seconds(kind: str, params: dict[str, Any]) -> float:
-    """Return how long a task of this kind and duration usually takes."""
-    if kind == TaskKind.MULTI_IMAGE_TO_IMAGE:
-        return EXPECTED_IMAGE_SECONDS
-    return EXPECTED_SECONDS.get(str(params.get("duration", "5")), EXPECTED_SECONDS["10"])
-
-
-def first_check_delay(kind: str, params: dict[str, Any], *, callbacks: bool) -> float:
-    """Return how long after submission to look at a task first."""
-    expected = expected_seconds(kind, params)
+def first_check_delay(expected: float, *, callbacks: bool) -> float:
+    """Return how long after submission to look at a task that usually takes `expected` seconds."""
     return expected * CALLBACK_SAFETY_FACTOR if callbacks else expected
 
 

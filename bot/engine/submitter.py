@@ -103,7 +103,8 @@ class Submitter:
 
     async def _mark_submitted(self, task: TaskRecord, remote: KlingTask) -> None:
         now = self.ctx.clock.now()
-        delay = first_check_delay(task.kind, task.params, callbacks=self.ctx.callbacks_on)
+        expected = self.ctx.client.expected_seconds(task.kind, task.params)
+        delay = first_check_delay(expected, callbacks=self.ctx.callbacks_on)
         # A task found already moving (reconciled after a crash) is looked at right away.
         next_poll = now + delay if remote.status.value == "submitted" else now
         updated = await self.ctx.storage.tasks.transition(

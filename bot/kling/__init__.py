@@ -5,7 +5,7 @@ Nothing outside this package sees provider JSON, paths or dialect quirks.
 
 from bot.kling.callbacks import parse_callback
 from bot.kling.catalogue import Catalogue, ModelSpec, load_catalogue
-from bot.kling.client import KlingClient, PreparedRequest
+from bot.kling.client import KlingClient
 from bot.kling.models import (
     CameraControl,
     ImageToVideoRequest,
@@ -17,6 +17,7 @@ from bot.kling.models import (
     TaskStatus,
     TextToVideoRequest,
 )
+from bot.kling.provider import PreparedRequest, ProviderClient
 from bot.kling.transport import RetryPolicy
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "MultiImageToImageRequest",
     "MultiImageToVideoRequest",
     "PreparedRequest",
+    "ProviderClient",
     "RetryPolicy",
     "TaskKind",
     "TaskRequest",

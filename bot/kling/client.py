@@ -6,13 +6,12 @@ import asyncio
 import json
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
-from decimal import Decimal
+from typing import Any
 
 import aiohttp
 
 from bot.kling.auth import ApiKey, Credentials, JwtToken
-from bot.kling.catalogue import Catalogue, ModelSpec, load_catalogue
+from bot.kling.catalogue import Catalogue, load_catalogue
 from bot.kling.dialects import OfficialDialect, dialect_for
 from bot.kling.errors import (
     DuplicateTaskError,
@@ -22,9 +21,9 @@ from bot.kling.errors import (
     TaskNotFoundError,
     TransientError,
 )
-from bot.kling.models import KlingTask, MultiImageToImageRequest, TaskKind, TaskRequest
+from bot.kling.models import KlingTask, TaskKind, TaskRequest
+from bot.kling.provider import PreparedRequest, kling_expected_seconds, prepare_request
 from bot.kling.transport import RequestObserver, RetryPolicy, Transport
-from bot.kling.validation import validate_request
 from bot.settings import KlingSettings, Provider
 
 log = logging.getLogger(__name__)
@@ -35,15 +34,6 @@ LIST_MAX_PAGES = 4  # past 2,000 newer tasks, single gets are cheaper than more 
 LIST_WORTH_IT = 3  # below this many tasks, single gets beat a 500-task page
 PARALLEL_GETS = 8
 PROBE_TASK_ID = "kling-bot-credential-probe"
-
-
-@dataclass(frozen=True)
-class PreparedRequest:
-    """A validated request with its model resolved and its cost in units."""
-
-    request: TaskRequest
-    model: ModelSpec
-    units: Decimal
 
 
 class KlingClient:
@@ -111,14 +101,18 @@ class KlingClient:
         """Return the provider's clock minus ours (seconds), from the last answer's Date header."""
         return self._transport.server_time_offset
 
+    @property
+    def sends_callbacks(self) -> bool:
+        """Kling calls back on every status change when given a callback URL."""
+        return True
+
     def prepare(self, request: TaskRequest) -> PreparedRequest:
         """Validate `request` for this provider and price it; raise `InvalidRequestError` if it can't go."""
-        resolved, spec = validate_request(request, self.provider, self.catalogue)
-        if isinstance(resolved, MultiImageToImageRequest):
-            units = (spec.units_per_image or Decimal(0)) * resolved.n
-        else:
-            units = spec.video_units(resolved.mode, resolved.duration)
-        return PreparedRequest(resolved, spec, units)
+        return prepare_request(request, self.provider, self.catalogue)
+
+    def expected_seconds(self, kind: str, params: dict[str, Any]) -> float:
+        """Return how long Kling usually takes for this kind and duration."""
+        return kling_expected_seconds(kind, params)
 
     async def create(
         self, request: TaskRequest, *, external_task_id: str, callback_url: str | None = None

@@ -1,0 +1,67 @@
+"""What the rest of the bot needs from a provider: Kling through `KlingClient`, or the built-in simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from bot.kling.catalogue import Catalogue, ModelSpec
+from bot.kling.models import KlingTask, MultiImageToImageRequest, TaskKind, TaskRequest
+from bot.kling.validation import validate_request
+from bot.settings import Provider
+
+# Seconds a task typically takes at Kling (kling-api.md: 5 s videos 60–120 s, 10 s videos 90–180 s, images ~25 s).
+KLING_VIDEO_SECONDS = {"5": 90.0, "10": 150.0}
+KLING_IMAGE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A validated request with its model resolved and its cost in units."""
+
+    request: TaskRequest
+    model: ModelSpec
+    units: Decimal
+
+
+def prepare_request(request: TaskRequest, provider: Provider, catalogue: Catalogue) -> PreparedRequest:
+    """Validate `request` for `provider` and price it; raise `InvalidRequestError` if it can't go."""
+    resolved, spec = validate_request(request, provider, catalogue)
+    if isinstance(resolved, MultiImageToImageRequest):
+        units = (spec.units_per_image or Decimal(0)) * resolved.n
+    else:
+        units = spec.video_units(resolved.mode, resolved.duration)
+    return PreparedRequest(resolved, spec, units)
+
+
+def kling_expected_seconds(kind: str, params: dict[str, Any]) -> float:
+    """Return how long Kling usually takes for this kind and duration."""
+    if kind == TaskKind.MULTI_IMAGE_TO_IMAGE:
+        return KLING_IMAGE_SECONDS
+    return KLING_VIDEO_SECONDS.get(str(params.get("duration", "5")), KLING_VIDEO_SECONDS["10"])
+
+
+class ProviderClient(Protocol):
+    """Creates and follows tasks; implemented by `KlingClient` and `SimulatedProvider`."""
+
+    provider: Provider
+    base_url: str
+    catalogue: Catalogue
+
+    @property
+    def sends_callbacks(self) -> bool: ...
+    @property
+    def last_success_at(self) -> float | None: ...
+    @property
+    def server_time_offset(self) -> float | None: ...
+    def prepare(self, request: TaskRequest) -> PreparedRequest: ...
+    def expected_seconds(self, kind: str, params: dict[str, Any]) -> float: ...
+    async def create(
+        self, request: TaskRequest, *, external_task_id: str, callback_url: str | None = None
+    ) -> KlingTask: ...
+    async def get(self, kind: TaskKind, task_id: str) -> KlingTask: ...
+    async def find(self, kind: TaskKind, external_task_id: str) -> KlingTask | None: ...
+    async def get_many(self, kind: TaskKind, task_ids: Collection[str]) -> dict[str, KlingTask]: ...
+    async def probe(self) -> None: ...
