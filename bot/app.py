@@ -11,8 +11,8 @@ from bot.assembly import assemble
 from bot.bot import KlingBot
 from bot.engine.download import Downloader, DownloadPolicy
 from bot.health import Health
-from bot.kling.client import KlingClient
 from bot.metrics import Metrics
+from bot.providers import build_provider
 from bot.settings import Settings
 from bot.web import WebServer, build_web_app
 from db import open_storage
@@ -35,10 +35,10 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
         )
         downloader = await stack.enter_async_context(Downloader(policy))
         metrics = Metrics()
-        kling = KlingClient.from_settings(provider_session, settings.kling, observer=metrics.provider_call)
-        log.info("Using Kling provider %s at %s", kling.provider, kling.base_url)
+        kling, fetcher = build_provider(settings.kling, provider_session, downloader, observer=metrics.provider_call)
+        log.info("Using provider %s at %s", kling.provider, kling.base_url)
         bot = KlingBot(start_engine=not sync_only, force_sync=sync_only)
-        bot.attach(assemble(bot, settings, storage, kling, downloader, metrics=metrics))
+        bot.attach(assemble(bot, settings, storage, kling, fetcher, metrics=metrics))
         token = settings.discord.token.get_secret_value()
         if sync_only:
             async with bot:

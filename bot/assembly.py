@@ -8,10 +8,9 @@ from bot.delivery.port import DiscordDelivery
 from bot.delivery.status import StatusBoard
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.context import EngineContext
-from bot.engine.download import Downloader
 from bot.engine.engine import Engine
 from bot.engine.inputs import InputStore
-from bot.engine.results import ResultArchive
+from bot.engine.results import ResultArchive, ResultFetcher
 from bot.kling.provider import ProviderClient
 from bot.metrics import Metrics
 from bot.services import Services
@@ -26,7 +25,7 @@ def assemble(
     settings: Settings,
     storage: Storage,
     kling: ProviderClient,
-    downloader: Downloader,
+    fetcher: ResultFetcher,
     *,
     clock: Clock | None = None,
     metrics: Metrics | None = None,
@@ -39,7 +38,7 @@ def assemble(
         storage=storage,
         client=kling,
         inputs=InputStore(settings.storage.input_dir),
-        archive=ResultArchive(archive_dir, downloader),
+        archive=ResultArchive(archive_dir, fetcher),
         port=DiscordDelivery(
             client,
             status,

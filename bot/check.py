@@ -38,6 +38,8 @@ async def run_check(env_file: str) -> int:
 
 async def probe_provider(settings: KlingSettings) -> str:
     """Query a task that does not exist; return "" when the provider answers as expected, else the reason."""
+    if settings.provider == "simulator":
+        return ""  # nothing to reach: the simulator runs inside the bot
     timeout = aiohttp.ClientTimeout(total=settings.request_timeout)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         client = KlingClient.from_settings(session, settings, retry=PROBE_RETRY)

@@ -12,13 +12,15 @@ from typing import Literal, TypeVar
 from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Provider = Literal["official", "cometapi", "anyfast"]
+Provider = Literal["official", "cometapi", "anyfast", "simulator"]
 
 DEFAULT_BASE_URLS: dict[Provider, str] = {
     "official": "https://api-singapore.klingai.com",
     "cometapi": "https://api.cometapi.com",
     "anyfast": "https://www.anyfast.ai",
+    "simulator": "simulator://local",
 }
+SIMULATOR_HINT = "or set KLING_PROVIDER=simulator to try the bot without a Kling account"
 
 
 def _config(prefix: str) -> SettingsConfigDict:
@@ -50,6 +52,8 @@ class KlingSettings(BaseSettings):
     catalogue: Path | None = None
     webhook_secret: SecretStr | None = None
     request_timeout: float = Field(default=30.0, gt=0, le=600)
+    simulator_seconds: float = Field(default=8.0, ge=0, le=600)  # how long the simulator "generates"
+    simulator_dir: Path = Path("data/simulator")
 
     @field_validator("webhook_secret")
     @classmethod
@@ -73,17 +77,19 @@ class KlingSettings(BaseSettings):
 
     def credential_problems(self) -> list[str]:
         """Name what is missing or contradictory in the credentials for the chosen provider."""
+        if self.provider == "simulator":
+            return []
         has_pair = self.access_key is not None and self.secret_key is not None
         half_pair = (self.access_key is None) != (self.secret_key is None)
         if self.provider == "official":
             if half_pair:
                 return ["KLING_ACCESS_KEY and KLING_SECRET_KEY: set both, or neither and use KLING_API_KEY"]
             if self.api_key is None and not has_pair:
-                return ["KLING_API_KEY (or KLING_ACCESS_KEY + KLING_SECRET_KEY): missing"]
+                return [f"KLING_API_KEY (or KLING_ACCESS_KEY + KLING_SECRET_KEY): missing — {SIMULATOR_HINT}"]
             return []
         problems = []
         if self.api_key is None:
-            problems.append(f"KLING_API_KEY: missing (your {self.provider} key)")
+            problems.append(f"KLING_API_KEY: missing (your {self.provider} key) — {SIMULATOR_HINT}")
         if self.access_key is not None or self.secret_key is not None:
             problems.append("KLING_ACCESS_KEY/KLING_SECRET_KEY: only the official provider uses them")
         return problems

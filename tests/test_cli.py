@@ -84,3 +84,17 @@ async def test_check_unreachable_host(tmp_path: Path) -> None:
     code, stdout, _ = await run_bot("check", env=env, cwd=tmp_path)
     assert code == 1
     assert "cannot reach http://127.0.0.1:9" in stdout
+
+
+async def test_missing_credentials_suggest_the_simulator(tmp_path: Path) -> None:
+    """No Kling key: the bot refuses to start and points at the simulator (it never falls back silently)."""
+    code, _, stderr = await run_bot(env={"DISCORD_TOKEN": "t"}, cwd=tmp_path)
+    assert code == 2
+    assert "KLING_PROVIDER=simulator" in stderr
+
+
+async def test_check_with_the_simulator_needs_no_account(tmp_path: Path) -> None:
+    """`KLING_PROVIDER=simulator`: no key needed, and check passes."""
+    code, stdout, _ = await run_bot("check", env={"DISCORD_TOKEN": "t", "KLING_PROVIDER": "simulator"}, cwd=tmp_path)
+    assert code == 0, stdout
+    assert "OK    provider simulator" in stdout

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
-from bot.engine.download import Downloader
 from db.models import TaskRecord
 
 VIDEO_SUFFIX = ".mp4"
 IMAGE_SUFFIX = ".png"
 
 
+class ResultFetcher(Protocol):
+    """Brings one result URL to a local file (the SSRF-guarded downloader; the simulator's own store)."""
+
+    async def download(self, url: str, dest: Path) -> int:
+        """Write the result at `url` to `dest`; return its size."""
+        ...
+
+
 class ResultArchive:
     """Downloads results into `<root>/<task id>/<n>.<ext>`."""
 
-    def __init__(self, root: Path, downloader: Downloader) -> None:
+    def __init__(self, root: Path, downloader: ResultFetcher) -> None:
         self.root = root
         self._downloader = downloader
 

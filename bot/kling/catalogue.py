@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bot.kling.models import Duration, Mode, TaskKind
 from bot.settings import Provider
 
-ALL_PROVIDERS: frozenset[Provider] = frozenset(("official", "cometapi", "anyfast"))
+ALL_PROVIDERS: frozenset[Provider] = frozenset(("official", "cometapi", "anyfast", "simulator"))
 MODELESS = "default"
 
 

@@ -33,9 +33,10 @@ def frame_size(aspect_ratio: str, short_side: int, *, even: bool) -> Size:
 
 
 def open_image(data: bytes, mode: str, fit: Size) -> Image.Image:
-    """Decode a PNG or JPEG upright in `mode`, letting JPEG decode at a reduced scale no smaller than `fit`."""
+    """Decode a PNG or JPEG upright in `mode`, letting JPEG decode at a reduced scale that still covers `fit`."""
     with Image.open(io.BytesIO(data), formats=INPUT_FORMATS) as image:
-        image.draft("RGB", fit)  # JPEG only: decoding a 12 MP photo at 1/4 scale is most of the speed-up
+        side = max(fit)  # square, because the EXIF rotation below may swap which side needs to cover which
+        image.draft("RGB", (side, side))  # JPEG only: decoding a 12 MP photo at 1/4 scale is most of the speed-up
         upright = ImageOps.exif_transpose(image)
         return upright.convert(mode)
 
@@ -168,7 +169,7 @@ class Shot:
 
     source: Image.Image
     zoom: tuple[float, float]
-    # Centre offsets at the start and end, in units of the free margin around the view: -1 left/top edge, 1 right/bottom.
+    # Centre offsets at the start and end, in units of the free margin around the view: -1 left/top, 1 right/bottom.
     drift: tuple[tuple[float, float], tuple[float, float]]
 
     def frame(self, size: Size, progress: float) -> Image.Image:

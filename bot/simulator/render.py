@@ -63,7 +63,7 @@ def render_video(
     _require(seconds > 0 and fps > 0 and short_side > 0, "seconds, fps and short_side must be positive")
     size = frame_size(aspect_ratio, short_side, even=True)
     total = seconds * fps
-    shots = _shots(images, prompt, size) if images else [_gradient_shot(prompt, size)]
+    shots = _shots(images, size) if images else [_gradient_shot(prompt, size)]
     fade = min(round(FADE_SECONDS * fps), total // (len(shots) + 1)) if len(shots) > 1 else 0
     frames = _frames(shots, size, total, fade, overlay(size, prompt))
     return _replace_atomically(dest, partial(_encode, frames, size=size, fps=fps))
@@ -103,7 +103,7 @@ def _require(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
-def _shots(images: Sequence[bytes], prompt: str, size: Size) -> list[Shot]:
+def _shots(images: Sequence[bytes], size: Size) -> list[Shot]:
     """Cover-fit each image once, with room to zoom in without upscaling, and give it its own camera move."""
     source_size = (round(size[0] * MAX_ZOOM), round(size[1] * MAX_ZOOM))
     shots = []
@@ -142,7 +142,9 @@ def _encode(frames: Iterator[Image.Image], dest: Path, *, size: Size, fps: int) 
     """Encode `frames` as H.264 in an MP4 whose index comes first, so Discord can play it while it loads."""
     time_base = Fraction(1, fps)
     with av.open(str(dest), "w", format="mp4", options={"movflags": "+faststart"}) as out:
-        stream = out.add_stream("libx264", rate=fps, options={"preset": X264_PRESET, "crf": X264_CRF})
+        # threads=0 lets x264 pick; FFmpeg's library default (unlike its CLI) is a single thread.
+        options = {"preset": X264_PRESET, "crf": X264_CRF, "threads": "0"}
+        stream = out.add_stream("libx264", rate=fps, options=options)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         stream.codec_context.time_base = time_base
@@ -153,8 +155,9 @@ def _encode(frames: Iterator[Image.Image], dest: Path, *, size: Size, fps: int) 
         out.mux(stream.encode(None))
 
 
-def _composite(subjects: list[Image.Image], backdrop: Image.Image, tint: tuple[int, int, int], size: Size,
-               variation: int) -> Image.Image:  # fmt: skip
+def _composite(
+    subjects: list[Image.Image], backdrop: Image.Image, tint: tuple[int, int, int], size: Size, variation: int
+) -> Image.Image:
     """Return one variation: its own crop of the backdrop, subject order and offset, and tint strength."""
     centering = ((0.5 + 0.37 * variation) % 1, (0.5 + 0.61 * variation) % 1)
     canvas = cover(backdrop, size, centering)
