@@ -65,7 +65,7 @@ async def test_every_kind_is_delivered_with_real_media(simulated, kind: TaskKind
 
 async def test_the_simulator_asks_for_no_callbacks_and_survives_a_restart(simulated, tmp_path: Path) -> None:
     """It is polled at its own pace, and a new instance over the same folder knows the old tasks."""
-    engine, clock, _, provider = simulated
+    engine, clock, _, _ = simulated
     task = await engine.submit(Submission(1, 2, 3, request_of(TaskKind.TEXT_TO_VIDEO)))
     await engine.drain()
     record = await engine.ctx.storage.tasks.get(task.id)
