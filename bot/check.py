@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import aiohttp
+import aiosqlite
 
 from bot.kling.client import KlingClient
 from bot.kling.errors import (
@@ -16,10 +17,12 @@ from bot.kling.errors import (
     ResourcePackExhaustedError,
 )
 from bot.kling.transport import RetryPolicy
-from bot.settings import DiscordSettings, KlingSettings, StorageSettings, read_section
+from bot.settings import DiscordSettings, KlingSettings, StorageSettings, WebSettings, read_section
+from db import open_storage
 
 CLOCK_SKEW_WORTH_MENTIONING = 5.0  # seconds
 PROBE_RETRY = RetryPolicy(attempts=1)
+CALLBACK_PROBE_TIMEOUT = 5.0
 
 
 async def run_check(env_file: str) -> int:
@@ -27,13 +30,46 @@ async def run_check(env_file: str) -> int:
     ok = True
     _, problems = read_section(DiscordSettings, env_file)
     ok &= _report("settings: Discord", problems)
-    _, problems = read_section(StorageSettings, env_file)
+    storage, problems = read_section(StorageSettings, env_file)
     ok &= _report("settings: storage", problems)
+    if storage is not None and not problems:
+        ok &= _report(f"database {storage.database_url}", [await probe_database(storage.database_url)])
     kling, problems = read_section(KlingSettings, env_file)
     ok &= _report("settings: Kling", problems)
     if kling is not None and not problems:
         ok &= _report(f"provider {kling.provider} at {kling.resolved_base_url}", [await probe_provider(kling)])
+    web, problems = read_section(WebSettings, env_file)
+    ok &= _report("settings: web server", problems)
+    if web is not None and web.callback_base is not None:
+        _warn_unless(f"callback URL {web.callback_base}", await probe_callback_url(web.callback_base))
     return 0 if ok else 1
+
+
+async def probe_database(url: str) -> str:
+    """Open (and migrate) the database and query it; return "" or the reason it failed."""
+    try:
+        storage = await open_storage(url)
+    except (OSError, ValueError, aiosqlite.Error) as exc:
+        return f"can't open it: {exc}"
+    try:
+        await storage.tasks.count_active()
+    except aiosqlite.Error as exc:
+        return f"can't query it: {exc}"
+    finally:
+        await storage.close()
+    return ""
+
+
+async def probe_callback_url(base: str) -> str:
+    """GET the public /healthz from this host: proves the URL reaches a running bot (through any proxy)."""
+    timeout = aiohttp.ClientTimeout(total=CALLBACK_PROBE_TIMEOUT)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(f"{base}/healthz") as response:
+            if response.status in (200, 503) and "gateway" in await response.text():
+                return ""
+            return f"answered HTTP {response.status}, not the bot's /healthz (check the proxy)"
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return f"not reachable from this host ({type(exc).__name__}); is the bot running and WEB_PUBLIC_URL right?"
 
 
 async def probe_provider(settings: KlingSettings) -> str:
@@ -66,6 +102,11 @@ def explain_probe_failure(exc: KlingError, settings: KlingSettings, clock_offset
     if isinstance(exc, AccountError | ResourcePackExhaustedError | PermissionDeniedError):
         return f"the account can't create tasks: {exc}"
     return f"unexpected answer: {exc}"
+
+
+def _warn_unless(what: str, problem: str) -> None:
+    # Reachability depends on the running bot and the network, so it warns rather than fails.
+    print(f"OK    {what}" if not problem else f"WARN  {what}\n      - {problem}")
 
 
 def _report(what: str, problems: list[str]) -> bool:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+from datetime import date
 
 from bot.logs import redact, setup_logging
 from bot.settings import SettingsError, load_settings
@@ -19,6 +20,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("check", help="check settings, credentials and the provider host, then exit")
     commands.add_parser("sync", help="sync the slash commands with Discord now, then exit")
+    usage = commands.add_parser("usage", help="write tasks and units per guild and user as CSV")
+    usage.add_argument("--since", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD (UTC)")
+    usage.add_argument("--until", type=date.fromisoformat, help="last day, YYYY-MM-DD (default: today)")
+    usage.add_argument("--guild", type=int, help="only this guild id")
     return parser
 
 
@@ -30,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.check import run_check
 
         return asyncio.run(run_check(args.env_file))
+    if args.command == "usage":
+        from bot.usage_export import export_usage
+
+        return asyncio.run(export_usage(args.env_file, args.since, args.until, args.guild))
     try:
         settings = load_settings(args.env_file)
     except SettingsError as exc:

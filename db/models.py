@@ -160,3 +160,17 @@ class GuildSettings(BaseModel):
     def allows(self, channel_id: int) -> bool:
         """Return True if requests are accepted in `channel_id` (no list means everywhere)."""
         return not self.allowed_channels or channel_id in self.allowed_channels
+
+
+class UsageRow(BaseModel):
+    """One user's tasks and units in one guild over a period."""
+
+    model_config = ConfigDict(frozen=True)
+
+    guild_id: int
+    user_id: int
+    tasks: int
+    succeeded: int
+    failed: int
+    units_charged: Decimal
+    units_refunded: Decimal

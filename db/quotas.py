@@ -7,7 +7,17 @@ from decimal import Decimal
 
 import aiosqlite
 
-from db.models import ACTIVE_STATES, NewTask, PolicyOverride, QuotaLimits, Refusal, Usage, from_cents, to_cents
+from db.models import (
+    ACTIVE_STATES,
+    NewTask,
+    PolicyOverride,
+    QuotaLimits,
+    Refusal,
+    Usage,
+    UsageRow,
+    from_cents,
+    to_cents,
+)
 from db.sqlite import SqliteDatabase
 from db.tasks import SqliteTasks
 
@@ -75,6 +85,34 @@ class SqliteQuotas:
             "SELECT entry, units FROM quota_ledger WHERE task_id = ?", (task_id,)
         ) as cursor:
             return {row[0]: from_cents(row[1]) or Decimal(0) for row in await cursor.fetchall()}
+
+    async def usage_report(self, since: float, until: float, guild_id: int | None = None) -> list[UsageRow]:
+        """Return tasks and units per guild and user for tasks created in [since, until)."""
+        scope = "AND t.guild_id = ?" if guild_id is not None else ""
+        params: tuple[float | int, ...] = (since, until, guild_id) if guild_id is not None else (since, until)
+        sql = (
+            "SELECT t.guild_id, t.user_id, COUNT(*), "
+            "SUM(CASE WHEN t.outcome = 'succeeded' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN t.outcome = 'failed' THEN 1 ELSE 0 END), "
+            "COALESCE(SUM(CASE WHEN l.entry = 'charge' THEN l.units END), 0), "
+            "COALESCE(SUM(CASE WHEN l.entry = 'refund' THEN l.units END), 0) "
+            "FROM tasks t LEFT JOIN quota_ledger l ON l.task_id = t.id AND l.entry IN ('charge', 'refund') "
+            f"WHERE t.created_at >= ? AND t.created_at < ? {scope} "
+            "GROUP BY t.guild_id, t.user_id ORDER BY t.guild_id, t.user_id"
+        )
+        async with self._db.connection.execute(sql, params) as cursor:
+            return [
+                UsageRow(
+                    guild_id=r[0],
+                    user_id=r[1],
+                    tasks=r[2],
+                    succeeded=r[3],
+                    failed=r[4],
+                    units_charged=from_cents(r[5]) or Decimal(0),
+                    units_refunded=from_cents(r[6]) or Decimal(0),
+                )
+                for r in await cursor.fetchall()
+            ]
 
     async def guild_policy(self, guild_id: int) -> PolicyOverride | None:
         """Return the guild's own policy, if an admin set one."""

@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from db import open_storage
+from db.models import NewTask, QuotaLimits, TaskState
 from tests.conftest import ACCESS_KEY, API_KEY, SECRET_KEY
 from tests.fake_kling import FakeKling, SystemClock
 
@@ -98,3 +103,47 @@ async def test_check_with_the_simulator_needs_no_account(tmp_path: Path) -> None
     code, stdout, _ = await run_bot("check", env={"DISCORD_TOKEN": "t", "KLING_PROVIDER": "simulator"}, cwd=tmp_path)
     assert code == 0, stdout
     assert "OK    provider simulator" in stdout
+
+
+async def test_check_reports_database_and_callback_url(fake: FakeKling, tmp_path: Path) -> None:
+    """`check` opens the database, and warns (without failing) when the public callback URL reaches no bot."""
+    env = {
+        "DISCORD_TOKEN": "t",
+        "KLING_PROVIDER": fake.dialect,
+        "KLING_API_KEY": API_KEY,
+        "KLING_BASE_URL": fake.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db' / 'bot.db'}",
+        "WEB_PUBLIC_URL": "http://127.0.0.1:9",
+    }
+    code, stdout, _ = await run_bot("check", env=env, cwd=tmp_path)
+    assert code == 0, stdout
+    assert f"OK    database sqlite:///{tmp_path / 'db' / 'bot.db'}" in stdout
+    assert "WARN  callback URL http://127.0.0.1:9" in stdout
+
+
+async def test_usage_exports_csv(tmp_path: Path) -> None:
+    """`usage` writes one CSV row per guild and user with tasks and units."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    storage = await open_storage(url)
+    now = time.time()
+    unlimited = QuotaLimits(user_daily_units=None, user_max_active=None, guild_daily_units=None)
+    for index, outcome in enumerate(("succeeded", "failed")):
+        task = NewTask(
+            id=f"00000000-0000-0000-0000-00000000000{index}", provider="official", kind="text2video", guild_id=7,
+            channel_id=8, user_id=9, params={}, images=(), callback_token="t", slots=1, units=Decimal("1.5"),
+        )  # fmt: skip
+        await storage.quotas.reserve(task, unlimited, now=now)
+        await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTING, now=now)
+        settle = "charge" if outcome == "succeeded" else "refund"
+        await storage.tasks.transition(
+            task.id, [TaskState.SUBMITTING], TaskState.SUCCEEDED if settle == "charge" else TaskState.FAILED,
+            now=now, settle=settle, outcome=outcome,
+        )  # fmt: skip
+    await storage.close()
+    today = datetime.now(UTC).date().isoformat()
+    code, stdout, _ = await run_bot("usage", "--since", today, env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert code == 0
+    assert stdout.splitlines() == [
+        "guild_id,user_id,tasks,succeeded,failed,units_charged,units_refunded",
+        "7,9,2,1,1,1.5,1.5",
+    ]
