@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.settings import DEFAULT_BASE_URLS, KlingSettings, SettingsError, load_settings
+from bot.settings import (
+    DEFAULT_BASE_URLS,
+    DiscordSettings,
+    EngineSettings,
+    KlingSettings,
+    QuotaSettings,
+    SettingsError,
+    StorageSettings,
+    WebSettings,
+    load_settings,
+)
 
 
 def test_empty_environment_names_token_and_credentials() -> None:
@@ -68,3 +80,15 @@ def test_webhook_secret_must_be_standard(monkeypatch: pytest.MonkeyPatch, secret
     monkeypatch.setenv("KLING_WEBHOOK_SECRET", secret)
     with pytest.raises(SettingsError, match="KLING_WEBHOOK_SECRET: must be a Standard Webhooks"):
         load_settings(None)
+
+
+def test_env_example_documents_every_setting() -> None:
+    """Every setting any section reads appears in .env.example."""
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    for section in (DiscordSettings, KlingSettings, StorageSettings, EngineSettings, QuotaSettings, WebSettings):
+        prefix = section.model_config.get("env_prefix", "")
+        for name, field in section.model_fields.items():
+            variable = field.validation_alias if isinstance(field.validation_alias, str) else f"{prefix}{name}".upper()
+            assert variable in example, variable
+    for variable in ("LOG_LEVEL", "LOG_FORMAT"):
+        assert variable in example
