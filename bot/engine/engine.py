@@ -168,7 +168,8 @@ class Engine:
         if remote.task_id != task.provider_task_id and remote.external_task_id != task.id:
             log.warning("Task %s: callback names another task (%s); ignored", task_id, remote.task_id)
             return 400
-        if task.state in TRACKED:
+        # Only an end is worth a query: "processing" callbacks would double the provider traffic for nothing.
+        if task.state in TRACKED and remote.status.is_final:
             confirm_at = self.ctx.clock.now() + CONFIRM_DELAY
             if task.next_poll_at is None or task.next_poll_at > confirm_at:
                 await tasks.update(task.id, now=self.ctx.clock.now(), next_poll_at=confirm_at)

@@ -8,8 +8,9 @@ BACKOFF_MAX = 60.0
 # With callbacks on, polling is only the safety net for a lost callback.
 CALLBACK_SAFETY_FACTOR = 3.0
 CALLBACK_BACKOFF_MAX = 300.0
-# A callback's confirming query waits this long, so callbacks arriving together share one list query.
-CONFIRM_DELAY = 1.0
+# A callback's confirming query waits this long, so callbacks arriving together share one list query
+# (short enough to keep callback -> posted well under a second).
+CONFIRM_DELAY = 0.25
 SUBMIT_RETRY_START = 5.0
 SUBMIT_RETRY_MAX = 120.0
 

@@ -137,3 +137,13 @@ async def test_signed_callbacks_require_a_valid_signature(served: Harness) -> No
     assert await post(served, task, body) == 400
     await served.fake.advance(61)
     assert [status for _, status, _ in served.fake.callbacks_sent] == [200, 200]
+
+
+async def test_a_processing_callback_costs_no_query(served: Harness) -> None:
+    """Only callbacks that announce an end are confirmed; "processing" changes nothing."""
+    task = await served.submit(request_of(TaskKind.TEXT_TO_VIDEO))
+    await engine_of(served).drain()
+    before = await served.task(task.id)
+    body = json.dumps({"task_id": before.provider_task_id, "task_status": "processing"}).encode()
+    assert await post(served, task, body) == 200
+    assert (await served.task(task.id)).next_poll_at == before.next_poll_at
