@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,7 @@ class CallbackSender:
 
     def __init__(self, webhook_secret: str | None) -> None:
         self.sent: list[Sent] = []
+        self.sent_at: list[float] = []  # wall-clock time each callback left, beside `sent`
         self._webhook = Webhook(webhook_secret) if webhook_secret else None
         self._session: aiohttp.ClientSession | None = None
 
@@ -44,6 +46,7 @@ class CallbackSender:
         """POST `body` to `url` once; record the status, or None on failure."""
         if self._session is None:
             raise RuntimeError("CallbackSender.open() was not awaited")
+        started = time.time()
         try:
             async with self._session.post(url, data=body, headers=self._headers(body)) as resp:
                 await resp.read()
@@ -52,6 +55,7 @@ class CallbackSender:
             log.warning("callback to %s failed: %r", url, exc)
             status = None
         self.sent.append((url, status, body))
+        self.sent_at.append(started)
 
     def _headers(self, body: bytes) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}

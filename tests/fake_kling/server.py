@@ -140,6 +140,11 @@ class FakeKling:
         return self._callbacks.sent
 
     @property
+    def callbacks_sent_at(self) -> list[float]:
+        """Return when each callback in `callbacks_sent` left (Unix seconds)."""
+        return self._callbacks.sent_at
+
+    @property
     def video_bytes(self) -> bytes:
         """Return the MP4 served for every video result."""
         return self._video if self._video is not None else result_mp4()
