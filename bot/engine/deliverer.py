@@ -81,7 +81,8 @@ class Deliverer:
         try:
             paths = await self.ctx.archive.fetch(task)
         except DownloadError as exc:
-            if exc.transient:
+            # Retry a flaky download, but not at the cost of the delivery: on the last try, post links instead.
+            if exc.transient and task.delivery_attempts < self.ctx.settings.delivery_max_attempts:
                 await self._attempt_failed(task, f"download failed: {exc}", transient=True)
                 return None
             log.warning("Task %s: result can't be downloaded (%s); delivering links only", task.id, exc)

@@ -111,7 +111,8 @@ class Engine:
         """Make sure every unfinished task has its next step scheduled (run at start)."""
         tasks, now = self.ctx.storage.tasks, self.ctx.clock.now()
         for task in await tasks.in_states(TRACKED):
-            if task.next_poll_at is None or task.state is TaskState.SUBMITTING:
+            # Callbacks that came while we were down are lost: look at every in-flight task now (batched).
+            if task.next_poll_at is None or task.next_poll_at > now:
                 await tasks.update(task.id, now=now, next_poll_at=now)
         for task in await tasks.in_states(UNDELIVERED):
             # A delivery claimed by the previous process is not running any more: look at it now.

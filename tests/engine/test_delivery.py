@@ -105,3 +105,19 @@ async def test_outage_at_create_is_retried_then_gives_up_with_a_refund(harness: 
     done = await harness.task(task.id)
     assert (done.state, done.outcome) == (TaskState.DELIVERED, "failed")
     assert harness.fake.creates_by_external_id == {}
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_a_download_that_keeps_failing_still_delivers_links(harness: Harness) -> None:
+    """The provider's CDN fails every download: after the retries, the user still gets the result as a link."""
+    harness.engine_settings = EngineSettings(_env_file=None, delivery_max_attempts=3, download_allow_loopback=True)
+    await harness.restart()
+    harness.fake.inject(Fault(op="download", status=503, code=None, times=100))
+    task = await harness.submit(request_of(KIND))
+    await harness.finish_all()
+    for _ in range(5):
+        await harness.fake.advance(700)
+        await harness.engine.drain()  # type: ignore[union-attr]
+    done = await harness.task(task.id)
+    assert (done.state, done.archived_paths, done.delivery_attempts) == (TaskState.DELIVERED, (), 3)
+    assert harness.port.deliveries == {task.id: 1}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import random
 from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any
@@ -61,6 +62,8 @@ class FakeKling:
         self._callbacks = CallbackSender(webhook_secret)
         self._pending: list[Delivery] = []
         self._order_locks: dict[str, asyncio.Lock] = {}
+        self.callback_chaos: random.Random | None = None  # set to drop, duplicate and reorder callbacks
+        self._last_callback: dict[str, tuple[str, bytes]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -207,10 +210,28 @@ class FakeKling:
         await asyncio.gather(*(self._deliver_task(tid, chain) for tid, chain in by_task.items()))
 
     async def _deliver_task(self, task_id: str, chain: list[tuple[str, bytes]]) -> None:
-        # One task's callbacks go out in status order, even across batches.
+        # One task's callbacks go out in status order, even across batches (unless chaos says otherwise).
         lock = self._order_locks.setdefault(task_id, asyncio.Lock())
         async with lock:
-            await self._callbacks.send_in_order(chain)
+            await self._callbacks.send_in_order(self._mangle(task_id, chain))
+
+    def _mangle(self, task_id: str, chain: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+        """With `callback_chaos` set: drop, duplicate, and replay an earlier (stale) callback after a newer one."""
+        rng = self.callback_chaos
+        if rng is None:
+            return chain
+        out: list[tuple[str, bytes]] = []
+        for delivery in chain:
+            roll = rng.random()
+            if roll >= 0.2:  # 20 % are lost
+                out.append(delivery)
+            if 0.2 <= roll < 0.4:  # 20 % arrive twice
+                out.append(delivery)
+            stale = self._last_callback.get(task_id)
+            if stale is not None and rng.random() < 0.3:  # 30 % are followed by an older one: reordered
+                out.append(stale)
+            self._last_callback[task_id] = delivery
+        return out
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
