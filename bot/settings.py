@@ -24,7 +24,8 @@ SIMULATOR_HINT = "or set KLING_PROVIDER=simulator to try the bot without a Kling
 
 
 def _config(prefix: str) -> SettingsConfigDict:
-    return SettingsConfigDict(env_prefix=prefix, env_file=".env", extra="ignore", frozen=True)
+    # env_ignore_empty: `KLING_API_KEY=` left blank (as in .env.example) means "not set", not "the empty key".
+    return SettingsConfigDict(env_prefix=prefix, env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True)
 
 
 class DiscordSettings(BaseSettings):

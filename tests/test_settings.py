@@ -92,3 +92,12 @@ def test_env_example_documents_every_setting() -> None:
             assert variable in example, variable
     for variable in ("LOG_LEVEL", "LOG_FORMAT"):
         assert variable in example
+
+
+def test_blank_values_count_as_unset(tmp_path: Path) -> None:
+    """A blank `KLING_API_KEY=` (as .env.example has it) does not shadow the AccessKey/SecretKey pair."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_TOKEN=t\nKLING_API_KEY=\nKLING_ACCESS_KEY=ak\nKLING_SECRET_KEY=sk\n")
+    settings = load_settings(env_file)
+    assert settings.kling.api_key is None
+    assert settings.kling.access_key is not None
