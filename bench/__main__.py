@@ -1,0 +1,45 @@
+"""`python -m bench [--tiny]`: run every benchmark and print each figure beside its goal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import platform
+import sys
+
+import stamina
+
+from bench import live, memory, provider_requests
+from bench.common import print_table
+
+FULL = {
+    "tasks": 200,
+    "latency_tasks": 30,
+    "video_mb": 5,
+    "commands": 50,
+    "image_mb": 8,
+    "tracked": 10_000,
+    "big_mb": 100,
+}
+TINY = {"tasks": 10, "latency_tasks": 3, "video_mb": 1, "commands": 3, "image_mb": 1, "tracked": 300, "big_mb": 5}
+
+
+async def main(tiny: bool) -> int:
+    """Run the suites in turn."""
+    size = TINY if tiny else FULL
+    label = "tiny" if tiny else "full"
+    print(f"# Benchmarks ({label} configuration), Python {platform.python_version()} on {platform.machine()}")
+    print_table("Provider traffic", await provider_requests.measure(size["tasks"]))
+    print_table("Latency", await live.measure(size))
+    print_table("Memory", await memory.measure(size))
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--tiny", action="store_true", help="a few seconds' worth, to keep the harness alive in CI")
+    arguments = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    stamina.set_active(True)
+    sys.exit(asyncio.run(main(arguments.tiny)))
