@@ -37,7 +37,7 @@ class Figure:
     def line(self) -> str:
         """Render as one table row."""
         verdict = {True: "met", False: "MISSED", None: ""}[self.met]
-        return f"| {self.name} | {self.value:.3g} {self.unit} | {self.goal} | {verdict} | {self.note} |"
+        return f"| {self.name} | {self.value:.4g} {self.unit} | {self.goal} | {verdict} | {self.note} |"
 
 
 @dataclass
