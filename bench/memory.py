@@ -19,8 +19,7 @@ from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling, SystemClock
 
 UNLIMITED = QuotaLimits(user_daily_units=None, user_max_active=None, guild_daily_units=None)
-SETTLE = 3.0  # seconds after start for the first tracker pass
-DUE_NOW = 500  # tracked tasks the first pass actually asks about; the rest are due later
+SETTLE = 3.0  # seconds after start: recovery has made every tracked task due, and the tracker is working through them
 
 
 async def seed_tracked(database: Path, count: int) -> None:
@@ -37,8 +36,7 @@ async def seed_tracked(database: Path, count: int) -> None:
             await storage.quotas.reserve(task, UNLIMITED, now=now)
             await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTED, now=now,
                                            provider_task_id=str(10**17 + index), submitted_at=now,
-                                           deadline_at=now + 3600,
-                                           next_poll_at=now if index < DUE_NOW else now + 3000)  # fmt: skip
+                                           deadline_at=now + 3600, next_poll_at=now + 3000)  # fmt: skip
     finally:
         await storage.close()
 
