@@ -88,7 +88,8 @@ class Engine:
             params=params,
             images=images,
             callback_token=secrets.token_urlsafe(24),
-            slots=getattr(prepared.request, "n", 1),
+            # An image task holds a slot per image; never more than the cap, or it could never start.
+            slots=min(getattr(prepared.request, "n", 1), self.ctx.settings.provider_max_concurrent),
             units=prepared.units,
         )
         quotas = self.ctx.storage.quotas

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 CONCURRENCY_PAUSE = 30.0  # seconds to hold the queue after a 1303, unless a task finishes sooner
 MISSING_INPUT = "Its input images expired before it could be sent; please submit it again."
+STAYED_FULL = "The video service stayed too busy to start it in time. Nothing was charged; please try again later."
+QUEUE_SCAN = 1000  # queued tasks looked at per step for expiry
 
 
 class Submitter:
@@ -37,12 +39,21 @@ class Submitter:
         if self.ctx.clock.now() < self.paused_until:
             return self.paused_until
         free = self.ctx.settings.provider_max_concurrent - await tasks.in_flight_slots()
+        await self._expire_waiting()
         for task in await tasks.queued_fair(limit=max(free, 0)):
             if task.slots > free or self.ctx.clock.now() < self.paused_until:
                 break
             free -= task.slots
             await self.submit(task)
         return self.paused_until or None
+
+    async def _expire_waiting(self) -> None:
+        """Fail (and refund) tasks that waited in the queue longer than the deadline: the provider stayed full."""
+        deadline = self.ctx.clock.now() - self.ctx.settings.task_deadline_minutes * 60
+        for task in await self.ctx.storage.tasks.queued_fair(limit=QUEUE_SCAN):
+            if task.created_at < deadline:
+                with task_context(task.id):
+                    await self._fail(task, STAYED_FULL)
 
     async def submit(self, task: TaskRecord) -> None:
         """Mark the task submitting (before anything is sent), then create it."""

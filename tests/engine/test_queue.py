@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from bot.kling.models import TaskKind
-from bot.settings import EngineSettings
+from bot.kling.models import MultiImageToImageRequest, TaskKind
+from bot.settings import EngineSettings, QuotaSettings
 from db.models import TaskState
 from tests.engine.harness import Harness
-from tests.kling_requests import request_of
+from tests.kling_requests import PNG, request_of
 
 KIND = TaskKind.TEXT_TO_VIDEO
 
@@ -61,3 +61,36 @@ async def test_own_cap_is_fair_across_users(harness: Harness) -> None:
         await engine.drain()
     assert creation_order(harness) == [a1, b1, c1, a2, a3]
     assert harness.fake.create_attempts == 5
+
+
+@pytest.mark.parametrize(
+    ("dialect", "fake_options"), [("official", {"concurrency_limit": 1, "finish_after": 100_000.0})]
+)
+async def test_a_task_that_never_gets_a_slot_expires_with_a_refund(
+    harness: Harness, fake_options: dict[str, Any]
+) -> None:
+    """The provider stays full past the deadline: the waiting task fails, refunded, instead of waiting forever."""
+    first = await harness.submit(request_of(KIND), user=1)
+    second = await harness.submit(request_of(KIND), user=2)
+    engine = harness.engine
+    assert engine is not None
+    for _ in range(70):
+        await harness.fake.advance(60)
+        await engine.drain()
+    assert harness.fake.creates_by_external_id == {first.id: 1}
+    waited = await harness.task(second.id)
+    assert (waited.state, waited.outcome) == (TaskState.DELIVERED, "failed")
+    assert "stayed too busy" in (waited.error_reason or "")
+    assert await harness.ledger(second.id) == {"reserve": second.units_reserved, "refund": second.units_reserved}
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_an_image_task_larger_than_the_cap_still_runs(harness: Harness) -> None:
+    """Nine images with a cap of 2 slots: the task holds the whole cap rather than waiting forever."""
+    harness.engine_settings = EngineSettings(_env_file=None, provider_max_concurrent=2, download_allow_loopback=True)
+    harness.quota = QuotaSettings(_env_file=None, user_daily_units=None)
+    await harness.restart()
+    task = await harness.submit(MultiImageToImageRequest(subjects=(PNG,), n=9))
+    assert task.slots == 2
+    await harness.finish_all()
+    assert (await harness.task(task.id)).state is TaskState.DELIVERED
