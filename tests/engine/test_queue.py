@@ -66,19 +66,17 @@ async def test_own_cap_is_fair_across_users(harness: Harness) -> None:
 @pytest.mark.parametrize(
     ("dialect", "fake_options"), [("official", {"concurrency_limit": 1, "finish_after": 100_000.0})]
 )
-async def test_a_task_that_never_gets_a_slot_expires_with_a_refund(
-    harness: Harness, fake_options: dict[str, Any]
-) -> None:
+async def test_a_task_that_never_gets_a_slot_expires(harness: Harness, fake_options: dict[str, Any]) -> None:
     """The provider stays full past the deadline: the waiting task fails, refunded, instead of waiting forever."""
-    first = await harness.submit(request_of(KIND), user=1)
-    second = await harness.submit(request_of(KIND), user=2)
+    first_id, second_id = await submit_spaced(harness, [1, 2])
+    second = await harness.task(second_id)
     engine = harness.engine
     assert engine is not None
     for _ in range(70):
         await harness.fake.advance(60)
         await engine.drain()
-    assert harness.fake.creates_by_external_id == {first.id: 1}
-    waited = await harness.task(second.id)
+    assert harness.fake.creates_by_external_id == {first_id: 1}
+    waited = await harness.task(second_id)
     assert (waited.state, waited.outcome) == (TaskState.DELIVERED, "failed")
     assert "stayed too busy" in (waited.error_reason or "")
     assert await harness.ledger(second.id) == {"reserve": second.units_reserved, "refund": second.units_reserved}
