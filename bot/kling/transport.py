@@ -131,7 +131,7 @@ class Transport:
             async with self._session.request(
                 method, self._base_url + path, params=params, data=body, headers=headers, timeout=self._timeout
             ) as response:
-                raw = await response.content.read(MAX_ANSWER_BYTES)
+                raw = await _read_capped(response)
                 status, answer_headers = response.status, response.headers
         except (aiohttp.ClientError, TimeoutError) as exc:
             self._observe(method, path, "connection", started)
@@ -183,6 +183,18 @@ class Transport:
         except (TypeError, ValueError):
             return
         self.server_time_offset = server_time - time.time()
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    """Read the whole body (a list page spans many reads), refusing anything absurdly large."""
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        total += len(chunk)
+        if total > MAX_ANSWER_BYTES:
+            raise MalformedResponseError(f"Answer larger than {MAX_ANSWER_BYTES} bytes", http_status=response.status)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def parse_retry_after(value: str | None) -> float | None:
