@@ -122,6 +122,12 @@ class SqliteTasks:
         """Return queued tasks, first come first served but round-robin across users."""
         return await self._select(f"{FAIR_QUEUE} LIMIT ?", (limit,))
 
+    async def queued_before(self, cutoff: float, limit: int) -> list[TaskRecord]:
+        """Return tasks still queued that were accepted before `cutoff`."""
+        return await self._select(
+            "SELECT * FROM tasks WHERE state = 'queued' AND created_at < ? ORDER BY created_at LIMIT ?", (cutoff, limit)
+        )
+
     async def queue_position(self, task_id: str) -> int | None:
         """Return the task's 1-based place in the queue, or None if it is not queued."""
         async with self._db.connection.execute(f"SELECT id FROM ({FAIR_QUEUE})", ()) as cursor:

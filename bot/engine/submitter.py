@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 CONCURRENCY_PAUSE = 30.0  # seconds to hold the queue after a 1303, unless a task finishes sooner
 MISSING_INPUT = "Its input images expired before it could be sent; please submit it again."
 STAYED_FULL = "The video service stayed too busy to start it in time. Nothing was charged; please try again later."
-QUEUE_SCAN = 1000  # queued tasks looked at per step for expiry
+QUEUE_SCAN = 1000  # expired queued tasks failed per step
+SUBMIT_LEASE = 600.0  # seconds before a task stuck in `submitting` is reconciled
+UNKNOWN_OUTCOME_CAP = 6 * 3600.0  # past the deadline, keep trying to learn a create's outcome this long
 
 
 class Submitter:
@@ -38,35 +40,47 @@ class Submitter:
         tasks = self.ctx.storage.tasks
         if self.ctx.clock.now() < self.paused_until:
             return self.paused_until
-        free = self.ctx.settings.provider_max_concurrent - await tasks.in_flight_slots()
         await self._expire_waiting()
+        free = self.ctx.settings.provider_max_concurrent - await tasks.in_flight_slots()
         for task in await tasks.queued_fair(limit=max(free, 0)):
             if task.slots > free or self.ctx.clock.now() < self.paused_until:
                 break
             free -= task.slots
             await self.submit(task)
-        return self.paused_until or None
+        # A pause that has run out must not be returned: the worker would spin on a time in the past.
+        return self.paused_until if self.paused_until > self.ctx.clock.now() else None
 
     async def _expire_waiting(self) -> None:
         """Fail (and refund) tasks that waited in the queue longer than the deadline: the provider stayed full."""
-        deadline = self.ctx.clock.now() - self.ctx.settings.task_deadline_minutes * 60
-        for task in await self.ctx.storage.tasks.queued_fair(limit=QUEUE_SCAN):
-            if task.created_at < deadline:
-                with task_context(task.id):
-                    await self._fail(task, STAYED_FULL)
+        cutoff = self.ctx.clock.now() - self._deadline
+        for task in await self.ctx.storage.tasks.queued_before(cutoff, QUEUE_SCAN):
+            with task_context(task.id):
+                await self._fail(task, STAYED_FULL)
+
+    @property
+    def _deadline(self) -> float:
+        return self.ctx.settings.task_deadline_minutes * 60
 
     async def submit(self, task: TaskRecord) -> None:
         """Mark the task submitting (before anything is sent), then create it."""
         with task_context(task.id):
-            await self._submit(task)
+            try:
+                await self._submit(task)
+            except Exception:  # never leave a task stranded: the reconciler looks again later
+                log.exception("Task %s: submitting failed unexpectedly; it will be reconciled", task.id)
+                await self._reschedule(task)
 
     async def _submit(self, task: TaskRecord) -> None:
+        now = self.ctx.clock.now()
         claimed = await self.ctx.storage.tasks.transition(
             task.id,
             [TaskState.QUEUED],
             TaskState.SUBMITTING,
-            now=self.ctx.clock.now(),
+            now=now,
             submit_attempts=task.submit_attempts + 1,
+            # A lease: if this process dies or errs mid-create, the reconciler picks the task up then.
+            next_poll_at=now + SUBMIT_LEASE,
+            deadline_at=now + self._deadline,
         )
         if claimed is not None:
             await self.ctx.notify(claimed)
@@ -75,7 +89,17 @@ class Submitter:
     async def reconcile(self, task: TaskRecord) -> None:
         """Settle a task left in `submitting`: adopt the provider's task if it exists, else create it."""
         with task_context(task.id):
-            await self._reconcile(task)
+            try:
+                await self._reconcile(task)
+            except Exception:
+                log.exception("Task %s: reconciling failed unexpectedly; trying again later", task.id)
+                await self._reschedule(task)
+
+    async def _reschedule(self, task: TaskRecord) -> None:
+        now = self.ctx.clock.now()
+        await self.ctx.storage.tasks.update(
+            task.id, now=now, next_poll_at=now + submit_retry_delay(task.submit_attempts)
+        )
 
     async def _reconcile(self, task: TaskRecord) -> None:
         kind = TaskKind(task.kind)
@@ -87,6 +111,9 @@ class Submitter:
         if existing is not None:
             log.info("Task %s: found at the provider as %s", task.id, existing.task_id)
             await self._mark_submitted(task, existing)
+            return
+        if self._past_deadline(task):  # the provider confirms it never got it: refunding is safe
+            await self._fail(task, STAYED_FULL)
             return
         await self.ctx.storage.tasks.update(task.id, now=self.ctx.clock.now(), submit_attempts=task.submit_attempts + 1)
         await self._create(task)
@@ -144,13 +171,20 @@ class Submitter:
 
     async def _retry_later(self, task: TaskRecord, reason: str) -> None:
         now = self.ctx.clock.now()
-        if now - task.created_at > self.ctx.settings.task_deadline_minutes * 60:
+        if now > self._first_deadline(task) + UNKNOWN_OUTCOME_CAP:
+            # Hours of failed lookups: give up. The provider may have made it; its result is then not delivered.
             await self._fail(task, "The video service could not be reached for too long. Nothing was charged.")
             return
         delay = submit_retry_delay(task.submit_attempts)
         log.warning("Task %s: create outcome unknown (%s); reconciling in %.0f s", task.id, reason, delay)
         await self.ctx.storage.tasks.update(task.id, now=now, next_poll_at=now + delay)
         self.ctx.wake_tracker()
+
+    def _first_deadline(self, task: TaskRecord) -> float:
+        return task.deadline_at if task.deadline_at is not None else task.created_at + self._deadline
+
+    def _past_deadline(self, task: TaskRecord) -> bool:
+        return self.ctx.clock.now() > self._first_deadline(task)
 
     async def _fail(self, task: TaskRecord, reason: str) -> None:
         await record_failure(self.ctx, task, reason, (TaskState.QUEUED, TaskState.SUBMITTING))

@@ -92,3 +92,16 @@ async def test_an_image_task_larger_than_the_cap_still_runs(harness: Harness) ->
     assert task.slots == 2
     await harness.finish_all()
     assert (await harness.task(task.id)).state is TaskState.DELIVERED
+
+
+@pytest.mark.parametrize(("dialect", "fake_options"), [("official", {"concurrency_limit": 1})])
+async def test_an_expired_pause_does_not_spin(harness: Harness, fake_options: dict[str, Any]) -> None:
+    """After a 1303 pause runs out, the submitter waits to be woken instead of asking to run again at once."""
+    await submit_spaced(harness, [1, 2])
+    engine = harness.engine
+    assert engine is not None
+    await engine.drain()
+    assert engine.submitter.paused_until > harness.fake.clock.now()
+    await harness.fake.advance(60)  # the pause is over; the slot is still taken
+    due = await engine.submitter.step()
+    assert due is None or due > harness.fake.clock.now()
