@@ -36,7 +36,13 @@ class Deliverer:
     async def deliver(self, task: TaskRecord) -> None:
         """Claim the task, make sure it was not delivered already, archive its results, hand it over."""
         with task_context(task.id):
-            await self._deliver(task)
+            try:
+                await self._deliver(task)
+            except Exception as exc:  # counted like any failed attempt, so it ends at the cap, not in a loop
+                log.exception("Task %s: delivery failed unexpectedly", task.id)
+                current = await self.ctx.storage.tasks.get(task.id)
+                if current is not None and current.state is TaskState.DELIVERING:
+                    await self._attempt_failed(current, f"unexpected error: {exc!r}", transient=True)
 
     async def _deliver(self, task: TaskRecord) -> None:
         claimed = await self._claim(task)
@@ -46,6 +52,9 @@ class Deliverer:
             receipt = await self._find_earlier(claimed)
             if receipt is not None:
                 await self._delivered(claimed, receipt)
+                return
+            if claimed.delivery_attempts > self.ctx.settings.delivery_max_attempts:
+                await self._attempt_failed(claimed, claimed.delivery_error or "too many attempts", transient=False)
                 return
         claimed = await self._archive(claimed)
         if claimed is None:

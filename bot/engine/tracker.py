@@ -21,6 +21,8 @@ BATCH = 500  # due tasks handled per step; the official list page holds 500
 TRACKED = (TaskState.SUBMITTED, TaskState.PROCESSING)
 TIMED_OUT = "The video service did not finish it within {minutes:.0f} minutes. Nothing was charged."
 LOST = "The video service no longer knows this task. Nothing was charged."
+UNCONFIRMED = "The video service could not be asked about it for hours. Nothing was charged."
+LOOKUP_FAILURE_CAP = 6 * 3600.0  # past the deadline, keep asking through failures this long
 
 
 class Tracker:
@@ -59,10 +61,21 @@ class Tracker:
         except KlingError as exc:
             log.warning("Status check of %d %s task(s) failed: %s", len(group), kind.value, exc)
             for task in group:
-                await self._later(task)
+                await self._lookup_failed(task)
             return
         for task in group:
-            await self.apply(task, remote.get(task.provider_task_id or ""))
+            try:
+                await self.apply(task, remote.get(task.provider_task_id or ""))
+            except Exception:  # one bad task must not stop the others, now or after a restart
+                log.exception("Task %s: recording its status failed; looking again later", task.id)
+                await self._later(task)
+
+    async def _lookup_failed(self, task: TaskRecord) -> None:
+        """Back off; past the deadline, give up once lookups have failed for hours."""
+        if task.deadline_at is not None and self.ctx.clock.now() > task.deadline_at + LOOKUP_FAILURE_CAP:
+            await self._fail(task, UNCONFIRMED)
+        else:
+            await self._later(task)
 
     async def apply(self, task: TaskRecord, remote: KlingTask | None) -> None:
         """Record the provider's view of `task` (None: the provider does not know it)."""
@@ -103,6 +116,6 @@ class Tracker:
     def _next_poll(self, task: TaskRecord, now: float) -> dict[str, Any]:
         polls = task.polls + 1
         at = now + next_check_delay(polls, callbacks=self.ctx.callbacks_on)
-        if task.deadline_at is not None:
-            at = min(at, max(task.deadline_at, now))  # never sleep past the deadline's last lookup
+        if task.deadline_at is not None and now < task.deadline_at:
+            at = min(at, task.deadline_at)  # never sleep past the deadline's last lookup
         return {"polls": polls, "next_poll_at": at}

@@ -121,3 +121,20 @@ async def test_a_download_that_keeps_failing_still_delivers_links(harness: Harne
     done = await harness.task(task.id)
     assert (done.state, done.archived_paths, done.delivery_attempts) == (TaskState.DELIVERED, (), 3)
     assert harness.port.deliveries == {task.id: 1}
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_an_unexpected_port_error_counts_as_an_attempt(harness: Harness) -> None:
+    """A port raising something it shouldn't is retried like a transient failure and ends at the cap."""
+    harness.engine_settings = EngineSettings(_env_file=None, delivery_max_attempts=3, download_allow_loopback=True)
+    await harness.restart()
+    harness.port.failures = [RuntimeError("bug in the port")] * 10  # type: ignore[list-item]
+    task = await harness.submit(request_of(KIND))
+    await harness.finish_all()
+    for _ in range(6):
+        await harness.fake.advance(700)
+        await harness.engine.drain()  # type: ignore[union-attr]
+    done = await harness.task(task.id)
+    assert done.state is TaskState.DELIVERY_FAILED
+    assert "bug in the port" in (done.delivery_error or "")
+    assert done.delivery_attempts == 3
