@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -30,6 +31,7 @@ class KlingBot(commands.Bot):
         self.start_engine = start_engine
         self.force_sync = force_sync
         self._services: Services | None = None
+        self._engine_starter: asyncio.Task[None] | None = None
         self.tree.error(on_app_command_error)
 
     @property
@@ -55,10 +57,18 @@ class KlingBot(commands.Bot):
             force=self.force_sync,
         )
         if self.start_engine:
-            await self.services.engine.start()
+            # Not yet: until the gateway is ready the channel cache is empty, and every delivery would go astray.
+            self._engine_starter = asyncio.create_task(self._start_engine_when_ready(), name="engine-start")
+
+    async def _start_engine_when_ready(self) -> None:
+        await self.wait_until_ready()
+        await self.services.engine.start()
+        log.info("Engine started")
 
     async def close(self) -> None:
         """Stop the engine's loops and the status edits, then log out."""
+        if self._engine_starter is not None and not self._engine_starter.done():
+            self._engine_starter.cancel()
         if self._services is not None:
             await self._services.engine.stop()
             await self._services.status.close()

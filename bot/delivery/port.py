@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 DM_UPLOAD_LIMIT = 10 * 1024 * 1024
 HISTORY_LOOKBACK = 50
 UPLOAD_REFUSED = 40005
+PostableChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel
 REFUSED_NOTE = "Discord refused the upload; download it from the link (it expires after 30 days)."
 
 
@@ -66,9 +67,19 @@ class DiscordDelivery:
                 f"Discord answered {exc.status} (code {exc.code}): {exc.text}", transient=transient
             ) from exc
 
+    async def _channel(self, channel_id: int) -> PostableChannel | None:
+        """Return the channel from the cache, or from Discord (the cache is empty after a fresh connect)."""
+        channel = self._client.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self._client.fetch_channel(channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        return channel if isinstance(channel, PostableChannel) else None
+
     async def _deliver(self, task: TaskRecord) -> DeliveryReceipt:
-        channel = self._client.get_channel(task.channel_id)
-        if isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
+        channel = await self._channel(task.channel_id)
+        if channel is not None:
             try:
                 message = await self._post(channel, task, self._limit(channel.guild.filesize_limit))
             except (discord.Forbidden, discord.NotFound) as exc:
@@ -79,9 +90,12 @@ class DiscordDelivery:
 
     async def find_delivery(self, task: TaskRecord) -> DeliveryReceipt | None:
         """Look in the channel's recent history for this task's result, posted by an earlier attempt."""
-        channel = self._client.get_channel(task.channel_id)
         me = self._client.user
-        if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel) or me is None:
+        try:
+            channel = await self._channel(task.channel_id)
+        except discord.HTTPException as exc:
+            raise DeliveryError(f"can't resolve the channel to check it: {exc}", transient=True) from exc
+        if channel is None or me is None:
             return None
         since = datetime.fromtimestamp(task.finished_at or task.created_at, tz=UTC) - timedelta(minutes=1)
         try:
