@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -52,13 +53,15 @@ class SqliteDatabase:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a write transaction (BEGIN IMMEDIATE): all of it commits, or none of it."""
         async with self._write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
             try:
+                await self.connection.execute("BEGIN IMMEDIATE")
                 yield self.connection
+                await self.connection.commit()
             except BaseException:
-                await self.connection.rollback()
+                # Also after a failed BEGIN or COMMIT (a full disk, a cancellation): never leave it half open.
+                with contextlib.suppress(aiosqlite.Error):
+                    await self.connection.rollback()
                 raise
-            await self.connection.commit()
 
     async def migrate(self) -> None:
         """Apply every migration newer than the database, in one transaction."""

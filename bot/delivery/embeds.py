@@ -54,7 +54,7 @@ def status_embed(task: TaskRecord, queue_position: int | None) -> discord.Embed:
     embed.add_field(name="Prompt", value=prompt_of(task), inline=False)
     embed.add_field(name="Requested by", value=f"<@{task.user_id}>")
     embed.add_field(name="Started", value=f"<t:{int(task.created_at)}:R>")
-    embed.set_footer(text=f"Task {task.id}")
+    embed.set_footer(text=f"Task {task.id} · live status")  # unlike a result's footer, on purpose
     return embed
 
 
@@ -78,12 +78,3 @@ def result_embed(task: TaskRecord, note: str | None = None) -> discord.Embed:
         embed.add_field(name="Note", value=note, inline=False)
     embed.set_footer(text=f"Task {task.id}")
     return embed
-
-
-def task_id_in(message: discord.Message) -> str | None:
-    """Return the task id a bot message carries in its embed footer, if any."""
-    for embed in message.embeds:
-        text = embed.footer.text or ""
-        if text.startswith("Task "):
-            return text.removeprefix("Task ")
-    return None

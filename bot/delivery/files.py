@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from db.models import TaskRecord
 log = logging.getLogger(__name__)
 
 REQUEST_BYTES_MAX = 25 * 1024 * 1024  # Discord caps a whole message body here
+_FIT_LOCKS: dict[tuple[str, int], asyncio.Lock] = {}
 Route = Literal["none", "upload", "reencode", "link"]
 
 
@@ -56,17 +58,31 @@ def links_only(task: TaskRecord, note: str) -> ResultFiles:
 async def _video(task: TaskRecord, path: Path, limit: int, workdir: Path) -> ResultFiles:
     if path.stat().st_size <= limit:  # noqa: ASYNC240 - one stat of a local file
         return ResultFiles(paths=[path], route="upload")
-    folder = workdir / task.id
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = workdir / task.id / str(limit)
+    # One re-encode per task and size at a time (a pressed-again "DM me" waits and reuses the file).
+    async with _FIT_LOCKS.setdefault((task.id, limit), asyncio.Lock()):
+        return await _fit(task, path, limit, folder)
+
+
+async def _fit(task: TaskRecord, path: Path, limit: int, folder: Path) -> ResultFiles:
+    megabytes = limit // (1024 * 1024)
+    note = f"Re-encoded to fit this server's {megabytes} MB upload limit."
+    done = await asyncio.to_thread(_earlier_fit, folder, limit)
+    if done is not None:
+        return ResultFiles(paths=[done], note=note, route="reencode")
     try:
         fitted = await fit_video(path, limit, folder)
     except VideoTooLarge:
         log.info("Task %s: video too large for %d bytes even re-encoded; posting a poster and a link", task.id, limit)
         poster = await poster_frame(path, folder / "poster.jpg")
         return ResultFiles(paths=[poster], links=list(task.result_urls[:1]), note=TOO_LARGE_NOTE, route="link")
-    megabytes = limit // (1024 * 1024)
-    return ResultFiles(paths=[fitted.path], note=f"Re-encoded to fit this server's {megabytes} MB upload limit.",
-                       route="reencode" if fitted.reencoded else "upload")  # fmt: skip
+    return ResultFiles(paths=[fitted.path], note=note, route="reencode" if fitted.reencoded else "upload")
+
+
+def _earlier_fit(folder: Path, limit: int) -> Path | None:
+    """Return a re-encode made earlier for this size, making the folder otherwise."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return next((p for p in folder.glob("*.fitted.mp4") if p.stat().st_size <= limit), None)
 
 
 UNARCHIVED_NOTE = "The result couldn't be fetched for upload; download it from the link (it expires after 30 days)."

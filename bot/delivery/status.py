@@ -56,6 +56,10 @@ class StatusBoard:
             return
         self._last_edit[task.id] = self._clock()
         await self._storage.tasks.update(task.id, now=time.time(), status_message_id=message.id)
+        # The engine may have moved the task while we posted, and skipped telling us (no message yet).
+        current = await self._storage.tasks.get(task.id)
+        if current is not None and current.state is not task.state:
+            await self.update(current)
 
     async def update(self, task: TaskRecord) -> None:
         """Show a state change: now if the last edit is old enough (or the task is done), else a bit later."""

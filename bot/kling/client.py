@@ -140,6 +140,8 @@ class KlingClient:
                 await asyncio.sleep(self._transport.retry.delay(attempt, exc.retry_after))
             except TransientError as exc:
                 log.warning("Create of %s has an unknown outcome (%s); looking it up", external_task_id, exc)
+                # Give a create still in flight at the provider time to land before asking about it.
+                await asyncio.sleep(self._transport.retry.delay(attempt))
                 existing = await self._find_after_unknown(kind, external_task_id, exc)
                 if existing is not None:
                     return existing

@@ -75,7 +75,10 @@ async def defaults(
         return
     settings = await services.storage.guilds.settings(interaction.guild.id)
     settings = settings.model_copy(
-        update={"default_model": model, "default_mode": mode.value if mode else settings.default_mode}
+        update={
+            "default_model": model if model is not None else settings.default_model,
+            "default_mode": mode.value if mode else settings.default_mode,
+        }
     )
     await services.storage.guilds.save_settings(settings, now=services.engine.ctx.clock.now())
     await interaction.followup.send(
