@@ -90,3 +90,28 @@ async def check_operations(web: str, log_file: Path) -> None:
         assert secret not in text
     records = [json.loads(line) for line in text.splitlines() if line.strip()]
     assert any(r["task_id"] != "-" and "delivered" in r["message"] for r in records)
+
+
+@pytest.mark.timeout(90)
+async def test_the_simulator_needs_no_account(tmp_path: Path) -> None:
+    """`KLING_PROVIDER=simulator`: `/video animate` in a real process posts a real, locally made video."""
+    async with FakeDiscord(token=TOKEN) as discord_fake, FakeKling(api_key=API_KEY) as unused_kling:
+        env = {"KLING_PROVIDER": "simulator", "KLING_API_KEY": "", "KLING_SIMULATOR_SECONDS": "1",
+               "KLING_SIMULATOR_DIR": str(tmp_path / "sim")}  # fmt: skip
+        bot = BotProcess(discord_fake, unused_kling, tmp_path, extra_env=env, callbacks=False)
+        guild = discord_fake.add_guild()
+        channel = discord_fake.add_text_channel(guild, "videos")
+        alice = discord_fake.add_member(guild, "alice")
+        await bot.start()
+        try:
+            image = discord_fake.add_attachment("a.png", make_png(640, 480), content_type="image/png")
+            await discord_fake.invoke_slash(alice, channel, "video", subcommand="animate",
+                                            options={"image": image, "prompt": "a slow pan"})  # fmt: skip
+            posted = await discord_fake.wait_for_message(channel, predicate=has_video, timeout=60)
+        finally:
+            await bot.stop()
+    ((name, video),) = posted["attachments_data"]
+    assert name.endswith(".mp4")
+    assert video[4:8] == b"ftyp"  # an MP4 made by the simulator, not the fake provider's clip
+    assert video != unused_kling.video_bytes
+    assert unused_kling.create_attempts == 0
