@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.interactions.intake import read_images
+from bot.interactions.intake import notes_of, read_images
 from bot.interactions.submit import begin, submit
 from bot.kling.models import MultiImageToImageRequest
 from cogs.options import IMAGE_RATIO_CHOICES
@@ -49,7 +49,7 @@ class ImageCommands(commands.Cog):
             style=images["style"].data if style else None,
             prompt=prompt, n=count, aspect_ratio=aspect_ratio.value if aspect_ratio else "16:9",
         )  # fmt: skip
-        await submit(interaction, request, notes=[n for i in images.values() for n in i.notes])
+        await submit(interaction, request, notes=notes_of(images))
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -27,3 +27,8 @@ async def read_images(attachments: dict[str, discord.Attachment]) -> dict[str, P
 
     results = await asyncio.gather(*(one(name, attachment) for name, attachment in attachments.items()))
     return dict(results)
+
+
+def notes_of(images: dict[str, PreparedImage]) -> list[str]:
+    """Return what intake fixed silently, image by image, for the confirmation."""
+    return [note for image in images.values() for note in image.notes]

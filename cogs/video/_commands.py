@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.interactions.intake import read_images
+from bot.interactions.intake import notes_of, read_images
 from bot.interactions.submit import begin, submit
 from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TaskKind, TextToVideoRequest
 from cogs.options import DURATION_CHOICES, MODE_CHOICES, VIDEO_RATIO_CHOICES, model_autocomplete
@@ -24,6 +24,23 @@ COMMON = {
 
 def _value(choice: app_commands.Choice[str] | None) -> Any:
     return choice.value if choice is not None else None
+
+
+def _common(
+    prompt: str,
+    negative_prompt: str,
+    model: str | None,
+    mode: app_commands.Choice[str] | None,
+    duration: app_commands.Choice[str] | None,
+) -> dict[str, Any]:
+    """Return the request fields every video command shares."""
+    return {
+        "prompt": prompt,
+        "negative_prompt": negative_prompt,
+        "model": model,
+        "mode": _value(mode),
+        "duration": _value(duration) or "5",
+    }
 
 
 class VideoCommands(commands.Cog):
@@ -57,10 +74,10 @@ class VideoCommands(commands.Cog):
         request = ImageToVideoRequest(
             image=images["image"].data,
             image_tail=images["end image"].data if end_image else None,
-            prompt=prompt, negative_prompt=negative_prompt, model=model, mode=_value(mode),
-            duration=_value(duration) or "5", cfg_scale=cfg_scale,
-        )  # fmt: skip
-        await submit(interaction, request, notes=[n for i in images.values() for n in i.notes])
+            cfg_scale=cfg_scale,
+            **_common(prompt, negative_prompt, model, mode, duration),
+        )
+        await submit(interaction, request, notes=notes_of(images))
 
     @video.command(name="blend")
     @app_commands.describe(
@@ -89,10 +106,10 @@ class VideoCommands(commands.Cog):
         images = await read_images({f"image {i}": a for i, a in enumerate(given, start=1) if a is not None})
         request = MultiImageToVideoRequest(
             image_list=tuple(image.data for image in images.values()),
-            prompt=prompt, negative_prompt=negative_prompt, model=model, mode=_value(mode),
-            duration=_value(duration) or "5", aspect_ratio=_value(aspect_ratio) or "16:9",
-        )  # fmt: skip
-        await submit(interaction, request, notes=[n for i in images.values() for n in i.notes])
+            aspect_ratio=_value(aspect_ratio) or "16:9",
+            **_common(prompt, negative_prompt, model, mode, duration),
+        )
+        await submit(interaction, request, notes=notes_of(images))
 
     @video.command(name="text")
     @app_commands.describe(aspect_ratio="Shape of the video", **COMMON)
@@ -111,7 +128,6 @@ class VideoCommands(commands.Cog):
         """Make a video from a description."""
         await begin(interaction)
         request = TextToVideoRequest(
-            prompt=prompt, negative_prompt=negative_prompt, model=model, mode=_value(mode),
-            duration=_value(duration) or "5", aspect_ratio=_value(aspect_ratio) or "16:9",
-        )  # fmt: skip
+            aspect_ratio=_value(aspect_ratio) or "16:9", **_common(prompt, negative_prompt, model, mode, duration)
+        )
         await submit(interaction, request)

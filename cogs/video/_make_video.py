@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.interactions.errors import CommandRefusedError, report
-from bot.interactions.intake import read_images
+from bot.interactions.intake import notes_of, read_images
 from bot.interactions.replies import reply_private
 from bot.interactions.submit import begin, submit
 from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TaskRequest
@@ -62,7 +62,7 @@ class MakeVideoModal(discord.ui.Modal, title="Make a video"):
                 image_list=tuple(data), prompt=self.prompt.value, negative_prompt=self.negative_prompt.value,
                 duration=duration,
             )  # fmt: skip
-        await submit(interaction, request, notes=[n for image in prepared.values() for n in image.notes])
+        await submit(interaction, request, notes=notes_of(prepared))
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         """Show what went wrong, privately."""
