@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from contextlib import AsyncExitStack
 
 import aiohttp
@@ -49,5 +51,20 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
         web = WebServer(app, settings.web.host, settings.web.port)
         await web.start()
         stack.push_async_callback(web.stop)
+        _close_on_sigterm(bot)
         async with bot:
             await bot.start(token)
+
+
+def _close_on_sigterm(bot: KlingBot) -> None:
+    """Let `docker stop` (SIGTERM) close the bot cleanly; its work resumes from the database at the next start."""
+    loop = asyncio.get_running_loop()
+    closing: set[asyncio.Task[None]] = set()
+
+    def close() -> None:
+        log.info("SIGTERM: closing")
+        task = loop.create_task(bot.close())
+        closing.add(task)
+        task.add_done_callback(closing.discard)
+
+    loop.add_signal_handler(signal.SIGTERM, close)
