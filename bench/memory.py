@@ -34,7 +34,8 @@ async def seed_tracked(database: Path, count: int) -> None:
                 callback_token=uuid.uuid4().hex, slots=1, units=Decimal("1.5"),
             )  # fmt: skip
             await storage.quotas.reserve(task, UNLIMITED, now=now)
-            await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTED, now=now,
+            await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTING, now=now)
+            await storage.tasks.transition(task.id, [TaskState.SUBMITTING], TaskState.SUBMITTED, now=now,
                                            provider_task_id=str(10**17 + index), submitted_at=now,
                                            deadline_at=now + 3600, next_poll_at=now + 3000)  # fmt: skip
     finally:

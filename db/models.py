@@ -22,7 +22,7 @@ def from_cents(cents: int | None) -> Decimal | None:
 
 
 class TaskState(StrEnum):
-    """Where a task is in its life; see `bot.engine.states` for the allowed moves."""
+    """Where a task is in its life; `ALLOWED_MOVES` below is the only way it moves."""
 
     QUEUED = "queued"
     SUBMITTING = "submitting"
@@ -34,6 +34,21 @@ class TaskState(StrEnum):
     DELIVERED = "delivered"
     DELIVERY_FAILED = "delivery_failed"
 
+
+_S = TaskState
+# The state machine. Every transition is checked against it (db.tasks), so no code path can skip a step.
+ALLOWED_MOVES: dict[TaskState, frozenset[TaskState]] = {
+    _S.QUEUED: frozenset({_S.SUBMITTING, _S.FAILED}),
+    # submitting -> queued when the provider refuses for capacity (1303, rate limit): nothing was created
+    _S.SUBMITTING: frozenset({_S.SUBMITTED, _S.PROCESSING, _S.SUCCEEDED, _S.FAILED, _S.QUEUED}),
+    _S.SUBMITTED: frozenset({_S.PROCESSING, _S.SUCCEEDED, _S.FAILED}),
+    _S.PROCESSING: frozenset({_S.SUCCEEDED, _S.FAILED}),
+    _S.SUCCEEDED: frozenset({_S.DELIVERING}),
+    _S.FAILED: frozenset({_S.DELIVERING}),
+    _S.DELIVERING: frozenset({_S.DELIVERED, _S.DELIVERY_FAILED}),
+    _S.DELIVERED: frozenset(),
+    _S.DELIVERY_FAILED: frozenset(),
+}
 
 ACTIVE_STATES = (TaskState.QUEUED, TaskState.SUBMITTING, TaskState.SUBMITTED, TaskState.PROCESSING)
 IN_FLIGHT_STATES = (TaskState.SUBMITTING, TaskState.SUBMITTED, TaskState.PROCESSING)

@@ -9,7 +9,16 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from db.models import ACTIVE_STATES, IN_FLIGHT_STATES, NewTask, TaskRecord, TaskState, from_cents, to_cents
+from db.models import (
+    ACTIVE_STATES,
+    ALLOWED_MOVES,
+    IN_FLIGHT_STATES,
+    NewTask,
+    TaskRecord,
+    TaskState,
+    from_cents,
+    to_cents,
+)
 from db.sqlite import SqliteDatabase
 
 Settlement = Literal["charge", "refund"]
@@ -70,7 +79,11 @@ class SqliteTasks:
 
         The state change, the other fields and the quota settlement commit together or not at all.
         """
-        allowed = [state.value for state in from_states]
+        sources = list(from_states)
+        illegal = [state for state in sources if to_state not in ALLOWED_MOVES[state]]
+        if illegal:
+            raise ValueError(f"No move from {[s.value for s in illegal]} to {to_state.value}")
+        allowed = [state.value for state in sources]
         assignments, values = _assignments(fields)
         marks = ", ".join("?" * len(allowed))
         async with self._db.transaction() as conn:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from bot.settings import QuotaSettings
 from db.models import PolicyOverride, QuotaLimits
@@ -24,11 +23,6 @@ class QuotaExceededError(Exception):
         if self.frees_at is None:
             return self.reason
         return f"{self.reason} Quota frees up <t:{int(self.frees_at)}:R>."
-
-    @property
-    def frees_at_datetime(self) -> datetime | None:
-        """Return `frees_at` as an aware datetime."""
-        return None if self.frees_at is None else datetime.fromtimestamp(self.frees_at, tz=UTC)
 
 
 async def limits_for(

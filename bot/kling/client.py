@@ -87,11 +87,6 @@ class KlingClient:
         )
 
     @property
-    def supports_batch_query(self) -> bool:
-        """Return True when the dialect can list many tasks in one request."""
-        return self._dialect.has_list
-
-    @property
     def last_success_at(self) -> float | None:
         """Return when the provider last answered without an error (Unix seconds), if ever."""
         return self._transport.last_success_at

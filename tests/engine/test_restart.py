@@ -116,3 +116,12 @@ async def test_restart_twice_mid_flight(harness: Harness) -> None:
     await harness.finish_all()
     assert harness.fake.creates_by_external_id == {task.id: 1 for task in tasks}
     assert harness.port.deliveries == {task.id: 1 for task in tasks}
+
+
+async def test_the_state_machine_refuses_a_skipped_step(harness: Harness) -> None:
+    """A transition the state machine does not allow is refused, not silently applied."""
+    task = await harness.submit(request_of(KIND))
+    assert harness.storage is not None
+    with pytest.raises(ValueError, match="No move from"):
+        await harness.storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.DELIVERED, now=0)
+    assert (await harness.task(task.id)).state is TaskState.QUEUED
