@@ -11,14 +11,15 @@ from pathlib import Path
 
 from bench.common import Figure
 from bench.live import padded_video
+from bot.quota import QUOTA_WINDOW
+from bot.vocabulary import TaskState
 from db import open_storage
-from db.models import NewTask, QuotaLimits, TaskState
+from db.models import NewTask
 from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import API_KEY
 from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling, SystemClock
 
-UNLIMITED = QuotaLimits(user_daily_units=None, user_max_active=None, guild_daily_units=None)
 SETTLE = 3.0  # seconds after start: recovery has made every tracked task due, and the tracker is working through them
 
 
@@ -33,7 +34,7 @@ async def seed_tracked(database: Path, count: int) -> None:
                 user_id=index, params={"prompt": "boat", "duration": "5", "mode": "std"}, images=(),
                 callback_token=uuid.uuid4().hex, slots=1, units=Decimal("1.5"),
             )  # fmt: skip
-            await storage.quotas.reserve(task, UNLIMITED, now=now)
+            await storage.quotas.reserve(task, lambda usage: None, now=now, window=QUOTA_WINDOW)  # no limits
             await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTING, now=now)
             await storage.tasks.transition(task.id, [TaskState.SUBMITTING], TaskState.SUBMITTED, now=now,
                                            provider_task_id=str(10**17 + index), submitted_at=now,

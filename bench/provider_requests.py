@@ -14,10 +14,10 @@ from pathlib import Path
 import aiohttp
 
 from bench.common import Figure, LagProbe, percentile
-from bot.kling.models import TaskKind, TaskStatus, TextToVideoRequest
+from bot.kling.models import TaskStatus, TextToVideoRequest
 from bot.settings import EngineSettings, QuotaSettings
+from bot.vocabulary import TaskKind, TaskState
 from bot.web import WebServer, build_web_app
-from db.models import TaskState
 from tests.conftest import API_KEY, make_client
 from tests.engine.harness import Harness
 from tests.fake_kling import FakeKling
@@ -44,7 +44,7 @@ async def engine_run(tasks: int, *, callbacks: bool) -> tuple[float, list[float]
             server = WebServer(build_web_app(engine), "127.0.0.1", 0)
             await server.start()
             if callbacks:
-                engine.ctx.callback_base = f"http://127.0.0.1:{server.port}"
+                engine.set_callback_base(f"http://127.0.0.1:{server.port}")
             probe = LagProbe()
             probe.start()
             started = time.perf_counter()
@@ -52,13 +52,13 @@ async def engine_run(tasks: int, *, callbacks: bool) -> tuple[float, list[float]
                 await h.submit(TextToVideoRequest(prompt="a paper boat", mode="std", duration="5"), user=user)
             for _ in range(int(3600 / STEP)):
                 await engine.drain()
-                counts = await engine.ctx.storage.tasks.count_by_state()
+                counts = await engine.task_counts()
                 if counts.get(TaskState.DELIVERED, 0) == tasks:
                     break
                 await fake.advance(STEP)
             wall = time.perf_counter() - started
             await probe.stop()
-            delivered = (await engine.ctx.storage.tasks.count_by_state()).get(TaskState.DELIVERED, 0)
+            delivered = (await engine.task_counts()).get(TaskState.DELIVERED, 0)
             await server.stop()
             await h.crash()
             return provider_requests(fake) / max(delivered, 1), probe.lags, wall

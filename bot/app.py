@@ -9,8 +9,8 @@ from contextlib import AsyncExitStack
 
 import aiohttp
 
-from bot.assembly import assemble
-from bot.bot import KlingBot
+from bot.discord.bot import KlingBot
+from bot.discord.services import Services
 from bot.engine.download import Downloader, DownloadPolicy
 from bot.health import Health
 from bot.metrics import Metrics
@@ -39,15 +39,15 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
         metrics = Metrics()
         kling, fetcher = build_provider(settings.kling, provider_session, downloader, observer=metrics.provider_call)
         log.info("Using provider %s at %s", kling.provider, kling.base_url)
-        bot = KlingBot(start_engine=not sync_only, force_sync=sync_only)
-        bot.attach(assemble(bot, settings, storage, kling, fetcher, metrics=metrics))
+        services = Services(settings=settings, storage=storage, provider=kling, fetcher=fetcher, metrics=metrics)
+        bot = KlingBot(services, start_engine=not sync_only, force_sync=sync_only)
         token = settings.discord.token.get_secret_value()
         if sync_only:
             async with bot:
                 await bot.login(token)  # runs setup_hook, which syncs
             return
         health = Health(storage, bot, kling)
-        app = build_web_app(bot.services.engine, health=health, metrics=metrics)
+        app = build_web_app(bot.engine, health=health, metrics=metrics)
         web = WebServer(app, settings.web.host, settings.web.port)
         await web.start()
         stack.push_async_callback(web.stop)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from db.models import TaskState
-from db.repository import TaskRepository
+from bot.vocabulary import TaskState
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 DELIVERY_BUCKETS = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
@@ -39,9 +38,8 @@ class Metrics:
         self.provider_requests.labels(method, endpoint, outcome).inc()
         self.provider_latency.labels(method).observe(seconds)
 
-    async def refresh(self, tasks: TaskRepository) -> None:
-        """Read the task counts that are state, not events (called before each scrape)."""
-        counts = await tasks.count_by_state()
+    def refresh(self, counts: dict[TaskState, int]) -> None:
+        """Set the task counts that are state, not events (called before each scrape)."""
         for state in TaskState:
             self.tasks.labels(state.value).set(counts.get(state, 0))
         self.queue_depth.set(counts.get(TaskState.QUEUED, 0))

@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.engine.engine import Engine
+from bot.engine import Engine
 from bot.health import Health
 from bot.metrics import Metrics
 
@@ -34,7 +34,7 @@ def build_web_app(engine: Engine, *, health: Health | None = None, metrics: Metr
 
     async def metrics_page(request: web.Request) -> web.Response:
         assert metrics is not None  # noqa: S101 - only routed when given
-        await metrics.refresh(engine.ctx.storage.tasks)
+        metrics.refresh(await engine.task_counts())
         return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app.router.add_post(CALLBACK_ROUTE, callback)

@@ -6,8 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.interactions.intake import notes_of, read_images
-from bot.interactions.submit import begin, submit
+from bot.discord.bot import KlingBot
+from bot.discord.desk import RequestDesk
+from bot.discord.intake import notes_of, read_images
 from bot.kling.models import MultiImageToImageRequest
 from cogs.options import IMAGE_RATIO_CHOICES
 
@@ -16,6 +17,9 @@ class ImageCommands(commands.Cog):
     """Make images from reference images."""
 
     image = app_commands.Group(name="image", description="Make an image with Kling", guild_only=True)
+
+    def __init__(self, desk: RequestDesk) -> None:
+        self.desk = desk
 
     @image.command(name="compose")
     @app_commands.describe(
@@ -38,7 +42,7 @@ class ImageCommands(commands.Cog):
         aspect_ratio: app_commands.Choice[str] | None = None,
     ) -> None:
         """Compose subjects into new images."""
-        await begin(interaction)
+        await self.desk.begin(interaction)
         subjects = [s for s in (subject1, subject2, subject3, subject4) if s is not None]
         named = {f"subject {i}": s for i, s in enumerate(subjects, start=1)}
         named.update({name: a for name, a in (("scene", scene), ("style", style)) if a is not None})
@@ -49,9 +53,9 @@ class ImageCommands(commands.Cog):
             style=images["style"].data if style else None,
             prompt=prompt, n=count, aspect_ratio=aspect_ratio.value if aspect_ratio else "16:9",
         )  # fmt: skip
-        await submit(interaction, request, notes=notes_of(images))
+        await self.desk.submit(interaction, request, notes=notes_of(images))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: KlingBot) -> None:
     """Load the image commands."""
-    await bot.add_cog(ImageCommands())
+    await bot.add_cog(ImageCommands(bot.desk))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import discord
+from collections.abc import Iterable
+
 from discord import app_commands
 
-from bot.kling.models import TaskKind
-from bot.services import services_of
+from bot.kling.provider import ProviderClient
+from bot.vocabulary import TaskKind
 
 MODE_CHOICES = [
     app_commands.Choice(name="Standard (cheaper, faster)", value="std"),
@@ -28,13 +29,10 @@ IMAGE_RATIO_CHOICES = [
 AUTOCOMPLETE_LIMIT = 25
 
 
-def model_autocomplete(kind: TaskKind) -> app_commands.commands.AutocompleteCallback:  # type: ignore[type-arg]
-    """Return an autocomplete offering the catalogue's models for `kind` at the configured provider."""
-
-    async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        kling = services_of(interaction.client).kling
-        names = [spec.name for spec in kling.catalogue.models_for(kind, kling.provider)]
-        matching = [name for name in names if current.lower() in name.lower()]
-        return [app_commands.Choice(name=name, value=name) for name in matching[:AUTOCOMPLETE_LIMIT]]
-
-    return complete
+def model_choices(provider: ProviderClient, kinds: Iterable[TaskKind], current: str) -> list[app_commands.Choice[str]]:
+    """Return the catalogue's models for `kinds` at the configured provider that match what was typed."""
+    names = dict.fromkeys(
+        spec.name for kind in kinds for spec in provider.catalogue.models_for(kind, provider.provider)
+    )
+    matching = [name for name in names if current.lower() in name.lower()]
+    return [app_commands.Choice(name=name, value=name) for name in matching[:AUTOCOMPLETE_LIMIT]]

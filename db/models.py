@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from bot.vocabulary import Outcome, TaskKind, TaskState
 
 CENTS = Decimal(100)
 
@@ -19,39 +20,6 @@ def to_cents(units: Decimal) -> int:
 def from_cents(cents: int | None) -> Decimal | None:
     """Read integer hundredths back as units."""
     return None if cents is None else Decimal(cents) / CENTS
-
-
-class TaskState(StrEnum):
-    """Where a task is in its life; `ALLOWED_MOVES` below is the only way it moves."""
-
-    QUEUED = "queued"
-    SUBMITTING = "submitting"
-    SUBMITTED = "submitted"
-    PROCESSING = "processing"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    DELIVERING = "delivering"
-    DELIVERED = "delivered"
-    DELIVERY_FAILED = "delivery_failed"
-
-
-_S = TaskState
-# The state machine. Every transition is checked against it (db.tasks), so no code path can skip a step.
-ALLOWED_MOVES: dict[TaskState, frozenset[TaskState]] = {
-    _S.QUEUED: frozenset({_S.SUBMITTING, _S.FAILED}),
-    # submitting -> queued when the provider refuses for capacity (1303, rate limit): nothing was created
-    _S.SUBMITTING: frozenset({_S.SUBMITTED, _S.PROCESSING, _S.SUCCEEDED, _S.FAILED, _S.QUEUED}),
-    _S.SUBMITTED: frozenset({_S.PROCESSING, _S.SUCCEEDED, _S.FAILED}),
-    _S.PROCESSING: frozenset({_S.SUCCEEDED, _S.FAILED}),
-    _S.SUCCEEDED: frozenset({_S.DELIVERING}),
-    _S.FAILED: frozenset({_S.DELIVERING}),
-    _S.DELIVERING: frozenset({_S.DELIVERED, _S.DELIVERY_FAILED}),
-    _S.DELIVERED: frozenset(),
-    _S.DELIVERY_FAILED: frozenset(),
-}
-
-ACTIVE_STATES = (TaskState.QUEUED, TaskState.SUBMITTING, TaskState.SUBMITTED, TaskState.PROCESSING)
-IN_FLIGHT_STATES = (TaskState.SUBMITTING, TaskState.SUBMITTED, TaskState.PROCESSING)
 
 
 class ImageRef(BaseModel):
@@ -71,14 +39,14 @@ class TaskRecord(BaseModel):
 
     id: str
     provider: str
-    kind: str
+    kind: TaskKind
     guild_id: int
     channel_id: int
     user_id: int
     params: dict[str, Any]
     images: tuple[ImageRef, ...]
     state: TaskState
-    outcome: str | None = None
+    outcome: Outcome | None = None
     provider_task_id: str | None = None
     callback_token: str
     slots: int = 1
@@ -111,7 +79,7 @@ class NewTask(BaseModel):
 
     id: str
     provider: str
-    kind: str
+    kind: TaskKind
     guild_id: int
     channel_id: int
     user_id: int
@@ -140,15 +108,6 @@ class PolicyOverride(BaseModel):
     user_daily_units: Decimal | None = None
     user_max_active: int | None = None
     guild_daily_units: Decimal | None = None
-
-
-class Refusal(BaseModel):
-    """Why a reservation was refused and when it could succeed (Unix seconds; None = not by waiting)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    reason: str
-    frees_at: float | None
 
 
 class Usage(BaseModel):

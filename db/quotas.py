@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import TypeVar
 
 import aiosqlite
 
-from db.models import (
-    ACTIVE_STATES,
-    NewTask,
-    PolicyOverride,
-    QuotaLimits,
-    Refusal,
-    Usage,
-    UsageRow,
-    from_cents,
-    to_cents,
-)
+from bot.vocabulary import ACTIVE_STATES
+from db.models import NewTask, PolicyOverride, Usage, UsageRow, from_cents, to_cents
 from db.sqlite import SqliteDatabase
 from db.tasks import SqliteTasks
-
-DAY = 24 * 3600.0
 
 # Reservations that still count: made within the window and not refunded.
 COUNTED = (
@@ -30,6 +20,7 @@ COUNTED = (
 )
 USER_SCOPE = "AND r.guild_id = ? AND r.user_id = ?"
 GUILD_SCOPE = "AND r.guild_id = ?"
+RefusalT = TypeVar("RefusalT")
 
 
 class SqliteQuotas:
@@ -39,13 +30,16 @@ class SqliteQuotas:
         self._db = database
         self._tasks = tasks
 
-    async def reserve(self, task: NewTask, limits: QuotaLimits, *, now: float, window: float = DAY) -> Refusal | None:
-        """Check every limit and, if all pass, insert the task and its reservation, atomically.
+    async def reserve(
+        self, task: NewTask, decide: Callable[[Usage], RefusalT | None], *, now: float, window: float
+    ) -> RefusalT | None:
+        """Read the member's usage, ask `decide`, and insert the task and its reservation if it says yes.
 
-        Returns None when accepted, or a `Refusal` saying why and when the quota frees up.
+        All in one write transaction, so concurrent requests each see the others' reservations.
+        Returns None when accepted, or what `decide` refused with.
         """
         async with self._db.transaction() as conn:
-            refusal = await _check(conn, task, limits, now, window)
+            refusal = decide(await _usage(conn, task.guild_id, task.user_id, now - window))
             if refusal is not None:
                 return refusal
             await self._tasks.insert(conn, task, now)
@@ -56,18 +50,23 @@ class SqliteQuotas:
             )
         return None
 
-    async def usage(self, guild_id: int, user_id: int, *, now: float, window: float = DAY) -> Usage:
+    async def usage(self, guild_id: int, user_id: int, *, now: float, window: float) -> Usage:
         """Return what a user has used in the window and how many tasks they have active."""
-        conn = self._db.connection
-        params = (now - window, guild_id, user_id)
-        async with conn.execute("SELECT MIN(r.created_at) " + COUNTED.format(scope=USER_SCOPE), params) as cursor:
-            oldest = await cursor.fetchone()
-        return Usage(
-            units_used=from_cents(await _sum(conn, USER_SCOPE, params)) or Decimal(0),
-            active_tasks=await _active(conn, guild_id, user_id),
-            guild_units_used=from_cents(await _sum(conn, GUILD_SCOPE, (now - window, guild_id))) or Decimal(0),
-            oldest_counted_at=float(oldest[0]) if oldest and oldest[0] is not None else None,
+        return await _usage(self._db.connection, guild_id, user_id, now - window)
+
+    async def counted_reservations(
+        self, guild_id: int, user_id: int | None, *, since: float
+    ) -> list[tuple[float, Decimal]]:
+        """Return `(created_at, units)` of the reservations still counting since `since`, oldest first.
+
+        With `user_id` None, the whole guild's.
+        """
+        scope, params = (
+            (GUILD_SCOPE, (since, guild_id)) if user_id is None else (USER_SCOPE, (since, guild_id, user_id))
         )
+        sql = "SELECT r.created_at, r.units " + COUNTED.format(scope=scope) + " ORDER BY r.created_at"
+        async with self._db.connection.execute(sql, params) as cursor:
+            return [(float(at), from_cents(units) or Decimal(0)) for at, units in await cursor.fetchall()]
 
     async def usage_by_user(self, guild_id: int, *, since: float) -> list[tuple[int, Decimal, int]]:
         """Return (user, units charged, tasks) per user of a guild since `since`, biggest spenders first."""
@@ -166,40 +165,15 @@ class SqliteQuotas:
             )
 
 
-async def _check(
-    conn: aiosqlite.Connection, task: NewTask, limits: QuotaLimits, now: float, window: float
-) -> Refusal | None:
-    since = now - window
-    if limits.user_max_active is not None:
-        active = await _active(conn, task.guild_id, task.user_id)
-        if active >= limits.user_max_active:
-            return Refusal(
-                reason=f"You already have {active} task(s) in progress (limit {limits.user_max_active}). "
-                "Wait for one to finish.",
-                frees_at=None,
-            )
-    cost = to_cents(task.units)
-    if limits.user_daily_units is not None:
-        limit = to_cents(limits.user_daily_units)
-        used = await _sum(conn, USER_SCOPE, (since, task.guild_id, task.user_id))
-        if used + cost > limit:
-            frees_at = await _frees_at(
-                conn, USER_SCOPE, (since, task.guild_id, task.user_id), used + cost - limit, window
-            )
-            return Refusal(reason=_units_reason("You have", used, limit, cost), frees_at=frees_at)
-    if limits.guild_daily_units is not None:
-        limit = to_cents(limits.guild_daily_units)
-        used = await _sum(conn, GUILD_SCOPE, (since, task.guild_id))
-        if used + cost > limit:
-            frees_at = await _frees_at(conn, GUILD_SCOPE, (since, task.guild_id), used + cost - limit, window)
-            return Refusal(reason=_units_reason("This server has", used, limit, cost), frees_at=frees_at)
-    return None
-
-
-def _units_reason(who: str, used: int, limit: int, cost: int) -> str:
-    left = max(limit - used, 0)
-    return (
-        f"{who} {from_cents(left)} of {from_cents(limit)} units left for today; this request costs {from_cents(cost)}."
+async def _usage(conn: aiosqlite.Connection, guild_id: int, user_id: int, since: float) -> Usage:
+    params = (since, guild_id, user_id)
+    async with conn.execute("SELECT MIN(r.created_at) " + COUNTED.format(scope=USER_SCOPE), params) as cursor:
+        oldest = await cursor.fetchone()
+    return Usage(
+        units_used=from_cents(await _sum(conn, USER_SCOPE, params)) or Decimal(0),
+        active_tasks=await _active(conn, guild_id, user_id),
+        guild_units_used=from_cents(await _sum(conn, GUILD_SCOPE, (since, guild_id))) or Decimal(0),
+        oldest_counted_at=float(oldest[0]) if oldest and oldest[0] is not None else None,
     )
 
 
@@ -207,20 +181,6 @@ async def _sum(conn: aiosqlite.Connection, scope: str, params: tuple[float | int
     async with conn.execute("SELECT COALESCE(SUM(r.units), 0) " + COUNTED.format(scope=scope), params) as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
-
-
-async def _frees_at(
-    conn: aiosqlite.Connection, scope: str, params: tuple[float | int, ...], excess: int, window: float
-) -> float | None:
-    """Return when enough counted reservations age out of the window to make room for `excess` cents."""
-    released = 0
-    sql = "SELECT r.units, r.created_at " + COUNTED.format(scope=scope) + " ORDER BY r.created_at"
-    async with conn.execute(sql, params) as cursor:
-        async for units, created_at in cursor:
-            released += int(units)
-            if released >= excess:
-                return float(created_at) + window
-    return None  # the request is larger than the whole limit: waiting won't help
 
 
 async def _active(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> int:

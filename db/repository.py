@@ -6,13 +6,15 @@ nothing outside `db/` changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
-from db.models import NewTask, PolicyOverride, QuotaLimits, Refusal, TaskRecord, TaskState, Usage, UsageRow
+from bot.vocabulary import TaskState
+from db.models import NewTask, PolicyOverride, TaskRecord, Usage, UsageRow
 
 Settlement = Literal["charge", "refund"]
+RefusalT = TypeVar("RefusalT")
 
 
 class TaskRepository(Protocol):
@@ -49,9 +51,12 @@ class QuotaRepository(Protocol):
     """The quota ledger and policies."""
 
     async def reserve(
-        self, task: NewTask, limits: QuotaLimits, *, now: float, window: float = ...
-    ) -> Refusal | None: ...
-    async def usage(self, guild_id: int, user_id: int, *, now: float, window: float = ...) -> Usage: ...
+        self, task: NewTask, decide: Callable[[Usage], RefusalT | None], *, now: float, window: float
+    ) -> RefusalT | None: ...
+    async def usage(self, guild_id: int, user_id: int, *, now: float, window: float) -> Usage: ...
+    async def counted_reservations(
+        self, guild_id: int, user_id: int | None, *, since: float
+    ) -> list[tuple[float, Decimal]]: ...
     async def ledger(self, task_id: str) -> dict[str, Decimal]: ...
     async def usage_by_user(self, guild_id: int, *, since: float) -> list[tuple[int, Decimal, int]]: ...
     async def usage_report(self, since: float, until: float, guild_id: int | None = None) -> list[UsageRow]: ...

@@ -9,16 +9,8 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from db.models import (
-    ACTIVE_STATES,
-    ALLOWED_MOVES,
-    IN_FLIGHT_STATES,
-    NewTask,
-    TaskRecord,
-    TaskState,
-    from_cents,
-    to_cents,
-)
+from bot.vocabulary import ACTIVE_STATES, ALLOWED_MOVES, IN_FLIGHT_STATES, TaskState
+from db.models import NewTask, TaskRecord, from_cents, to_cents
 from db.sqlite import SqliteDatabase
 
 Settlement = Literal["charge", "refund"]

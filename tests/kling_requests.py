@@ -6,10 +6,10 @@ from bot.kling.models import (
     ImageToVideoRequest,
     MultiImageToImageRequest,
     MultiImageToVideoRequest,
-    TaskKind,
     TaskRequest,
     TextToVideoRequest,
 )
+from bot.vocabulary import TaskKind
 from tests.fake_kling import make_jpeg, make_png
 
 PNG = make_png(512, 512)

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.quota import QUOTA_WINDOW
+from bot.vocabulary import TaskState
 from db import open_storage
-from db.models import NewTask, QuotaLimits, TaskState
+from db.models import NewTask
 from tests.conftest import ACCESS_KEY, API_KEY, SECRET_KEY
 from tests.fake_kling import FakeKling, SystemClock
 
@@ -126,13 +128,12 @@ async def test_usage_exports_csv(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     storage = await open_storage(url)
     now = time.time()
-    unlimited = QuotaLimits(user_daily_units=None, user_max_active=None, guild_daily_units=None)
     for index, outcome in enumerate(("succeeded", "failed")):
         task = NewTask(
             id=f"00000000-0000-0000-0000-00000000000{index}", provider="official", kind="text2video", guild_id=7,
             channel_id=8, user_id=9, params={}, images=(), callback_token="t", slots=1, units=Decimal("1.5"),
         )  # fmt: skip
-        await storage.quotas.reserve(task, unlimited, now=now)
+        await storage.quotas.reserve(task, lambda usage: None, now=now, window=QUOTA_WINDOW)
         await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTING, now=now)
         settle = "charge" if outcome == "succeeded" else "refund"
         await storage.tasks.transition(

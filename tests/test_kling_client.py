@@ -15,7 +15,8 @@ from pydantic import SecretStr
 from bot.kling.callbacks import parse_callback
 from bot.kling.client import KlingClient
 from bot.kling.errors import ContentPolicyError, TaskNotFoundError
-from bot.kling.models import TaskKind, TaskStatus
+from bot.kling.models import TaskStatus
+from bot.vocabulary import TaskKind
 from tests.conftest import make_client
 from tests.fake_kling import FAIL_REASON, FakeKling
 from tests.fake_kling.testing import CallbackReceiver

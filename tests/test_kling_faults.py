@@ -21,8 +21,9 @@ from bot.kling.errors import (
     ResourcePackExhaustedError,
     ServerError,
 )
-from bot.kling.models import TaskKind, TaskStatus
+from bot.kling.models import TaskStatus
 from bot.kling.transport import retry_decision
+from bot.vocabulary import TaskKind
 from tests.conftest import ACCESS_KEY, SECRET_KEY, make_client
 from tests.fake_kling import FakeKling, Fault
 from tests.kling_requests import request_of

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from bot.kling.auth import ApiKey
 from bot.kling.catalogue import load_catalogue
 from bot.kling.client import KlingClient
-from bot.kling.models import TaskKind
+from bot.vocabulary import TaskKind
 from tests.conftest import FAST_RETRY
 
 PAGE = [

@@ -1,1 +1,20 @@
-"""Task engine: turns queued generation requests into finished, archived results."""
+"""Task engine: turns queued generation requests into finished, archived results.
+
+Callers use `Engine` (built by `build_engine`) and the few types below; everything else in this
+package is the engine's own business.
+"""
+
+from bot.engine.admission import Submission
+from bot.engine.build import build_engine
+from bot.engine.engine import Engine, InputsExpiredError
+from bot.engine.ports import DeliveryError, DeliveryPort, DeliveryReceipt
+
+__all__ = [
+    "DeliveryError",
+    "DeliveryPort",
+    "DeliveryReceipt",
+    "Engine",
+    "InputsExpiredError",
+    "Submission",
+    "build_engine",
+]

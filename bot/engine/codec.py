@@ -9,10 +9,10 @@ from bot.kling.models import (
     ImageToVideoRequest,
     MultiImageToImageRequest,
     MultiImageToVideoRequest,
-    TaskKind,
     TaskRequest,
     TextToVideoRequest,
 )
+from bot.vocabulary import TaskKind
 from db.models import ImageRef
 
 REQUEST_TYPES: dict[TaskKind, type[TaskRequest]] = {

@@ -1,9 +1,12 @@
-"""What every engine part shares: storage, the provider client, files, time, settings and wake-ups."""
+"""What every engine part shares: storage, the provider client, files, time, settings and wake-ups.
+
+Private to the engine: nothing outside `bot/engine/` reads it; callers use `Engine`'s methods.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.engine.clock import Clock
@@ -19,8 +22,13 @@ from db.models import TaskRecord
 log = logging.getLogger(__name__)
 
 
-def _nothing() -> None:
-    return None
+@dataclass(frozen=True)
+class WakeUps:
+    """One event per loop; setting it runs that loop's step again as soon as possible."""
+
+    submitter: asyncio.Event = field(default_factory=asyncio.Event)
+    tracker: asyncio.Event = field(default_factory=asyncio.Event)
+    deliverer: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -36,9 +44,19 @@ class EngineContext:
     settings: EngineSettings
     callback_base: str | None = None
     metrics: Metrics = field(default_factory=Metrics)
-    wake_submitter: Callable[[], None] = field(default=_nothing)
-    wake_tracker: Callable[[], None] = field(default=_nothing)
-    wake_deliverer: Callable[[], None] = field(default=_nothing)
+    wakes: WakeUps = field(default_factory=WakeUps)
+
+    def wake_submitter(self) -> None:
+        """A queued task may be able to start."""
+        self.wakes.submitter.set()
+
+    def wake_tracker(self) -> None:
+        """A task's next check moved earlier."""
+        self.wakes.tracker.set()
+
+    def wake_deliverer(self) -> None:
+        """A task finished and waits to be posted."""
+        self.wakes.deliverer.set()
 
     @property
     def callbacks_on(self) -> bool:

@@ -8,15 +8,15 @@ from typing import Any
 from bot.engine.context import EngineContext
 from bot.engine.download import DownloadError
 from bot.engine.ports import DeliveryError, DeliveryReceipt
+from bot.engine.schedule import delivery_retry_delay
 from bot.logs import task_context
-from db.models import TaskRecord, TaskState
+from bot.vocabulary import Outcome, TaskState
+from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 
 BATCH = 20
 LEASE = 300.0  # seconds a claimed delivery may take before it is looked at again
-RETRY_START = 10.0
-RETRY_MAX = 600.0
 FINISHED = (TaskState.SUCCEEDED, TaskState.FAILED)
 
 
@@ -85,7 +85,7 @@ class Deliverer:
             return None
 
     async def _archive(self, task: TaskRecord) -> TaskRecord | None:
-        if task.outcome != "succeeded" or len(task.archived_paths) == len(task.result_urls):
+        if task.outcome is not Outcome.SUCCEEDED or len(task.archived_paths) == len(task.result_urls):
             return task
         try:
             paths = await self.ctx.archive.fetch(task)
@@ -118,7 +118,7 @@ class Deliverer:
     async def _attempt_failed(self, task: TaskRecord, reason: str, *, transient: bool) -> None:
         now = self.ctx.clock.now()
         if transient and task.delivery_attempts < self.ctx.settings.delivery_max_attempts:
-            delay = min(RETRY_START * 2 ** (task.delivery_attempts - 1), RETRY_MAX)
+            delay = delivery_retry_delay(task.delivery_attempts)
             log.warning("Task %s: delivery attempt %d failed (%s); retrying in %.0f s", task.id,
                         task.delivery_attempts, reason, delay)  # fmt: skip
             await self.ctx.storage.tasks.update(task.id, now=now, delivery_error=reason, next_delivery_at=now + delay)

@@ -2,116 +2,142 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
-import secrets
-import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 from pydantic import SecretStr
 
-from bot.engine.codec import encode_request
+from bot.engine.admission import Admission, Submission
+from bot.engine.callbacks import CallbackReceiver
+from bot.engine.clock import Clock
+from bot.engine.codec import decode_request
 from bot.engine.context import EngineContext
 from bot.engine.deliverer import Deliverer
-from bot.engine.quota import QuotaExceededError, limits_for
-from bot.engine.schedule import CONFIRM_DELAY
+from bot.engine.inputs import InputStore
+from bot.engine.ports import DeliveryPort
+from bot.engine.results import ResultArchive
 from bot.engine.submitter import Submitter
 from bot.engine.tracker import Tracker
 from bot.engine.worker import Worker
-from bot.kling.callbacks import parse_callback
-from bot.kling.errors import CallbackError
-from bot.kling.models import TaskRequest
-from bot.settings import QuotaSettings
-from db.models import NewTask, TaskRecord, TaskState
+from bot.kling.provider import ProviderClient
+from bot.metrics import Metrics
+from bot.quota import QuotaStanding
+from bot.settings import EngineSettings, QuotaSettings
+from bot.vocabulary import IN_FLIGHT_STATES, TaskState
+from db import Storage
+from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 
 DRAIN_ROUNDS = 50
 MAINTENANCE_INTERVAL = 3600.0
 DEFAULT_INPUT_RETENTION = 72 * 3600.0
-TRACKED = (TaskState.SUBMITTING, TaskState.SUBMITTED, TaskState.PROCESSING)
 UNDELIVERED = (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.DELIVERING)
 
 
-@dataclass(frozen=True)
-class Submission:
-    """Who asks, where the result goes, and what to make."""
-
-    guild_id: int
-    channel_id: int
-    user_id: int
-    request: TaskRequest
-    role_ids: tuple[int, ...] = ()
+class InputsExpiredError(Exception):
+    """A task can't be run again: its input images are no longer kept."""
 
 
 class Engine:
-    """Runs tasks from request to delivery; independent of Discord."""
+    """Runs tasks from request to delivery; independent of Discord (it talks to a `DeliveryPort`)."""
 
     def __init__(
         self,
-        ctx: EngineContext,
         *,
+        storage: Storage,
+        provider: ProviderClient,
+        port: DeliveryPort,
+        inputs: InputStore,
+        archive: ResultArchive,
+        clock: Clock,
+        settings: EngineSettings,
         quota: QuotaSettings,
+        callback_base: str | None = None,
         webhook_secret: SecretStr | None = None,
         input_retention: float = DEFAULT_INPUT_RETENTION,
+        metrics: Metrics | None = None,
     ) -> None:
-        self.ctx = ctx
-        self._quota = quota
-        self._webhook_secret = webhook_secret
+        ctx = EngineContext(
+            storage=storage, client=provider, inputs=inputs, archive=archive, port=port, clock=clock,
+            settings=settings, callback_base=callback_base, metrics=metrics or Metrics(),
+        )  # fmt: skip
+        self._ctx = ctx
         self._input_retention = input_retention
+        self._admission = Admission(ctx, quota)
+        self._callbacks = CallbackReceiver(ctx, webhook_secret)
         self.submitter = Submitter(ctx)
         self.tracker = Tracker(ctx, self.submitter.reconcile, self.submitter.slot_freed)
         self.deliverer = Deliverer(ctx)
         self._workers = [
-            Worker("submitter", self.submitter.step, ctx.clock),
-            Worker("tracker", self.tracker.step, ctx.clock),
-            Worker("deliverer", self.deliverer.step, ctx.clock),
-            Worker("maintenance", self.maintain, ctx.clock),
+            Worker("submitter", self.submitter.step, clock, ctx.wakes.submitter),
+            Worker("tracker", self.tracker.step, clock, ctx.wakes.tracker),
+            Worker("deliverer", self.deliverer.step, clock, ctx.wakes.deliverer),
+            Worker("maintenance", self.maintain, clock),
         ]
-        ctx.wake_submitter, ctx.wake_tracker, ctx.wake_deliverer = (w.wake for w in self._workers[:3])
+
+    # Requests
 
     async def submit(self, submission: Submission) -> TaskRecord:
         """Validate, price and reserve quota for a request, then queue it.
 
         Raises `InvalidRequestError` or `QuotaExceededError`; in both cases nothing is charged.
         """
-        prepared = self.ctx.client.prepare(submission.request)
-        params, images = await encode_request(prepared.request, self.ctx.inputs.put)
-        new = NewTask(
-            id=str(uuid.uuid4()),
-            provider=self.ctx.client.provider,
-            kind=prepared.request.kind.value,
-            guild_id=submission.guild_id,
-            channel_id=submission.channel_id,
-            user_id=submission.user_id,
-            params=params,
-            images=images,
-            callback_token=secrets.token_urlsafe(24),
-            # An image task holds a slot per image; never more than the cap, or it could never start.
-            slots=min(getattr(prepared.request, "n", 1), self.ctx.settings.provider_max_concurrent),
-            units=prepared.units,
-        )
-        quotas = self.ctx.storage.quotas
-        limits = await limits_for(quotas, self._quota, submission.guild_id, submission.role_ids)
-        refusal = await quotas.reserve(new, limits, now=self.ctx.clock.now())
-        if refusal is not None:
-            self.ctx.metrics.quota_refusals.inc()
-            raise QuotaExceededError(refusal.reason, refusal.frees_at)
-        task = await self.ctx.storage.tasks.get(new.id)
-        assert task is not None  # noqa: S101 - inserted just above, in the same process
-        log.info("Task %s: queued (%s, %s units) for user %s", task.id, task.kind, task.units_reserved, task.user_id)
-        self.ctx.wake_submitter()
-        return task
+        return await self._admission.admit(submission)
+
+    async def resubmit(
+        self, task_id: str, *, guild_id: int, channel_id: int, user_id: int, role_ids: tuple[int, ...] = ()
+    ) -> TaskRecord:
+        """Queue the request `task_id` was made from again, for this requester, from the kept input images.
+
+        Raises `InputsExpiredError` when the images are gone, and what `submit` raises.
+        """
+        task = await self._ctx.storage.tasks.get(task_id)
+        if task is None:
+            raise LookupError(f"no task {task_id}")
+        try:
+            request = await decode_request(task.kind, task.params, task.images, self._ctx.inputs.get)
+        except FileNotFoundError:
+            raise InputsExpiredError(task_id) from None
+        return await self.submit(Submission(guild_id, channel_id, user_id, request, role_ids))
 
     async def queue_position(self, task_id: str) -> int | None:
         """Return the task's place in the queue (1 = next), or None if it is not waiting."""
-        return await self.ctx.storage.tasks.queue_position(task_id)
+        return await self._ctx.storage.tasks.queue_position(task_id)
+
+    async def member_quota(self, guild_id: int, user_id: int, role_ids: Sequence[int]) -> QuotaStanding:
+        """Return a member's limits, usage and what is left (the numbers `submit` decides on)."""
+        return await self._admission.standing(guild_id, user_id, role_ids)
+
+    def now(self) -> float:
+        """Return the engine's time (Unix seconds); tests move it."""
+        return self._ctx.clock.now()
+
+    async def task_counts(self) -> dict[TaskState, int]:
+        """Return how many tasks are in each state."""
+        return await self._ctx.storage.tasks.count_by_state()
+
+    # Callbacks
+
+    def set_callback_base(self, base: str | None) -> None:
+        """Ask the provider to call back at `base` (None: don't); for a web server bound after start."""
+        self._ctx.callback_base = base
+
+    @property
+    def callback_base(self) -> str | None:
+        """Return the public base URL callbacks are sent to, if any."""
+        return self._ctx.callback_base
+
+    async def handle_callback(self, task_id: str, token: str, body: bytes, headers: Mapping[str, str]) -> int:
+        """Take a provider callback as a hint; return the HTTP status to answer with."""
+        return await self._callbacks.handle(task_id, token, body, headers)
+
+    # Running
 
     async def recover(self) -> None:
         """Make sure every unfinished task has its next step scheduled (run at start)."""
-        tasks, now = self.ctx.storage.tasks, self.ctx.clock.now()
-        for task in await tasks.in_states(TRACKED):
+        tasks, now = self._ctx.storage.tasks, self._ctx.clock.now()
+        for task in await tasks.in_states(IN_FLIGHT_STATES):
             # Callbacks that came while we were down are lost: look at every in-flight task now (batched).
             if task.next_poll_at is None or task.next_poll_at > now:
                 await tasks.update(task.id, now=now, next_poll_at=now)
@@ -148,43 +174,18 @@ class Engine:
 
     async def maintain(self) -> float:
         """Drop input images past their retention that no unsent task needs; return when to run again."""
-        now = self.ctx.clock.now()
-        keep = await self.ctx.storage.tasks.image_hashes_in_use()
-        await self.ctx.inputs.prune(now - self._input_retention, keep)
+        now = self._ctx.clock.now()
+        keep = await self._ctx.storage.tasks.image_hashes_in_use()
+        await self._ctx.inputs.prune(now - self._input_retention, keep)
         return now + MAINTENANCE_INTERVAL
 
-    async def handle_callback(self, task_id: str, token: str, body: bytes, headers: Mapping[str, str]) -> int:
-        """Take a provider callback as a hint: check it is ours, then confirm it with a query soon.
-
-        Returns the HTTP status to answer with. Nothing in the callback changes a task directly.
-        """
-        tasks = self.ctx.storage.tasks
-        task = await tasks.get(task_id)
-        if task is None or not hmac.compare_digest(task.callback_token.encode(), token.encode()):
-            return 404
-        try:
-            remote = parse_callback(body, headers, secret=self._webhook_secret)
-        except CallbackError as exc:
-            log.warning("Task %s: callback rejected: %s", task_id, exc)
-            return 400
-        if remote.task_id != task.provider_task_id and remote.external_task_id != task.id:
-            log.warning("Task %s: callback names another task (%s); ignored", task_id, remote.task_id)
-            return 400
-        # Only an end is worth a query: "processing" callbacks would double the provider traffic for nothing.
-        if task.state in TRACKED and remote.status.is_final:
-            confirm_at = self.ctx.clock.now() + CONFIRM_DELAY
-            if task.next_poll_at is None or task.next_poll_at > confirm_at:
-                await tasks.update(task.id, now=self.ctx.clock.now(), next_poll_at=confirm_at)
-            self.ctx.wake_tracker()
-        return 200
-
     async def _work_due(self) -> bool:
-        tasks, now = self.ctx.storage.tasks, self.ctx.clock.now()
+        tasks, now = self._ctx.storage.tasks, self._ctx.clock.now()
         poll, delivery = await tasks.next_poll_at(), await tasks.next_delivery_at()
         if (poll is not None and poll <= now) or (delivery is not None and delivery <= now):
             return True
         if now < self.submitter.paused_until:
             return False
         queued = await tasks.queued_fair(limit=1)
-        free = self.ctx.settings.provider_max_concurrent - await tasks.in_flight_slots()
+        free = self._ctx.settings.provider_max_concurrent - await tasks.in_flight_slots()
         return bool(queued) and queued[0].slots <= free

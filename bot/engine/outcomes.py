@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 from bot.engine.context import EngineContext
 from bot.kling.models import KlingTask
-from db.models import TaskRecord, TaskState
+from bot.vocabulary import Outcome, TaskState
+from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ async def record_success(ctx: EngineContext, task: TaskRecord, remote: KlingTask
         TaskState.SUCCEEDED,
         now=now,
         settle="charge",
-        outcome="succeeded",
+        outcome=Outcome.SUCCEEDED,
         result_urls=list(remote.result_urls),
         provider_units=str(remote.units_charged) if remote.units_charged is not None else None,
         finished_at=now,
@@ -45,7 +46,7 @@ async def record_failure(
         TaskState.FAILED,
         now=now,
         settle="refund",
-        outcome="failed",
+        outcome=Outcome.FAILED,
         error_reason=reason,
         finished_at=now,
         next_poll_at=None,

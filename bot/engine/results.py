@@ -28,7 +28,7 @@ class ResultArchive:
 
     async def fetch(self, task: TaskRecord) -> tuple[str, ...]:
         """Download every result of `task` (skipping files already archived); return their paths."""
-        suffix = IMAGE_SUFFIX if task.kind == "multi-image2image" else VIDEO_SUFFIX
+        suffix = VIDEO_SUFFIX if task.kind.makes_video else IMAGE_SUFFIX
         folder = self.root / task.id
         paths = []
         for index, url in enumerate(task.result_urls):

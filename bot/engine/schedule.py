@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.backoff import backoff
+
 BACKOFF_START = 15.0
 BACKOFF_FACTOR = 1.5
 BACKOFF_MAX = 60.0
@@ -13,6 +15,8 @@ CALLBACK_BACKOFF_MAX = 300.0
 CONFIRM_DELAY = 0.25
 SUBMIT_RETRY_START = 5.0
 SUBMIT_RETRY_MAX = 120.0
+DELIVERY_RETRY_START = 10.0
+DELIVERY_RETRY_MAX = 600.0
 
 
 def first_check_delay(expected: float, *, callbacks: bool) -> float:
@@ -23,9 +27,14 @@ def first_check_delay(expected: float, *, callbacks: bool) -> float:
 def next_check_delay(polls: int, *, callbacks: bool) -> float:
     """Return how long to wait after the `polls`-th look that found the task unfinished."""
     cap = CALLBACK_BACKOFF_MAX if callbacks else BACKOFF_MAX
-    return float(min(BACKOFF_START * BACKOFF_FACTOR ** max(polls - 1, 0), cap))
+    return backoff(polls, start=BACKOFF_START, factor=BACKOFF_FACTOR, cap=cap)
 
 
 def submit_retry_delay(attempts: int) -> float:
     """Return how long to wait before reconciling a create whose outcome was unknown."""
-    return float(min(SUBMIT_RETRY_START * 2 ** max(attempts - 1, 0), SUBMIT_RETRY_MAX))
+    return backoff(attempts, start=SUBMIT_RETRY_START, cap=SUBMIT_RETRY_MAX)
+
+
+def delivery_retry_delay(attempts: int) -> float:
+    """Return how long to wait before trying a failed delivery again."""
+    return backoff(attempts, start=DELIVERY_RETRY_START, cap=DELIVERY_RETRY_MAX)

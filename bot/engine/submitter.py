@@ -9,9 +9,10 @@ from bot.engine.context import EngineContext
 from bot.engine.outcomes import record_failure
 from bot.engine.schedule import first_check_delay, submit_retry_delay
 from bot.kling.errors import ConcurrencyLimitError, KlingError, OutcomeUnknownError, RateLimitedError, TransientError
-from bot.kling.models import KlingTask, TaskKind
+from bot.kling.models import KlingTask, TaskStatus
 from bot.logs import task_context
-from db.models import TaskRecord, TaskState
+from bot.vocabulary import TaskState
+from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +103,8 @@ class Submitter:
         )
 
     async def _reconcile(self, task: TaskRecord) -> None:
-        kind = TaskKind(task.kind)
         try:
-            existing = await self.ctx.client.find(kind, task.id)
+            existing = await self.ctx.client.find(task.kind, task.id)
         except KlingError as exc:
             await self._retry_later(task, f"lookup failed: {exc}")
             return
@@ -119,9 +119,8 @@ class Submitter:
         await self._create(task)
 
     async def _create(self, task: TaskRecord) -> None:
-        kind = TaskKind(task.kind)
         try:
-            request = await decode_request(kind, task.params, task.images, self.ctx.inputs.get)
+            request = await decode_request(task.kind, task.params, task.images, self.ctx.inputs.get)
         except FileNotFoundError:
             await self._fail(task, MISSING_INPUT)
             return
@@ -144,7 +143,7 @@ class Submitter:
         expected = self.ctx.client.expected_seconds(task.kind, task.params)
         delay = first_check_delay(expected, callbacks=self.ctx.callbacks_on)
         # A task found already moving (reconciled after a crash) is looked at right away.
-        next_poll = now + delay if remote.status.value == "submitted" else now
+        next_poll = now + delay if remote.status is TaskStatus.SUBMITTED else now
         updated = await self.ctx.storage.tasks.transition(
             task.id,
             [TaskState.SUBMITTING],

@@ -11,9 +11,10 @@ from bot.engine.context import EngineContext
 from bot.engine.outcomes import record_failure, record_success
 from bot.engine.schedule import next_check_delay
 from bot.kling.errors import KlingError
-from bot.kling.models import KlingTask, TaskKind, TaskStatus
+from bot.kling.models import KlingTask, TaskStatus
 from bot.logs import task_context
-from db.models import TaskRecord, TaskState
+from bot.vocabulary import TaskKind, TaskState
+from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class Tracker:
         """Handle every due task; return when the next one falls due."""
         tasks = self.ctx.storage.tasks
         due = await tasks.due_for_poll(self.ctx.clock.now(), BATCH)
-        by_kind: dict[str, list[TaskRecord]] = defaultdict(list)
+        by_kind: dict[TaskKind, list[TaskRecord]] = defaultdict(list)
         for task in due:
             if task.state is TaskState.SUBMITTING:
                 await self._reconcile(task)
@@ -51,7 +52,7 @@ class Tracker:
             else:
                 await tasks.update(task.id, now=self.ctx.clock.now(), next_poll_at=None)
         for kind, group in by_kind.items():
-            await self._check(TaskKind(kind), group)
+            await self._check(kind, group)
         return await tasks.next_poll_at()
 
     async def _check(self, kind: TaskKind, group: list[TaskRecord]) -> None:

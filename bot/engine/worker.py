@@ -20,11 +20,11 @@ Step = Callable[[], Awaitable[float | None]]
 class Worker:
     """Runs `step` (which returns when it is next due, or None) in a loop until stopped."""
 
-    def __init__(self, name: str, step: Step, clock: Clock) -> None:
+    def __init__(self, name: str, step: Step, clock: Clock, wake: asyncio.Event | None = None) -> None:
         self.name = name
         self._step = step
         self._clock = clock
-        self._wake = asyncio.Event()
+        self._wake = wake if wake is not None else asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.kling.models import Duration, Mode, TaskKind
+from bot.kling.models import Duration, Mode
 from bot.settings import Provider
+from bot.vocabulary import TaskKind
 
 ALL_PROVIDERS: frozenset[Provider] = frozenset(("official", "cometapi", "anyfast", "simulator"))
 MODELESS = "default"

@@ -21,10 +21,11 @@ from bot.kling.errors import (
     TaskNotFoundError,
     TransientError,
 )
-from bot.kling.models import KlingTask, TaskKind, TaskRequest
+from bot.kling.models import KlingTask, TaskRequest
 from bot.kling.provider import PreparedRequest, kling_expected_seconds, prepare_request
 from bot.kling.transport import RequestObserver, RetryPolicy, Transport
 from bot.settings import KlingSettings, Provider
+from bot.vocabulary import TaskKind
 
 log = logging.getLogger(__name__)
 

@@ -9,32 +9,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class TaskKind(StrEnum):
-    """What a task makes; the values are Kling's endpoint names."""
-
-    IMAGE_TO_VIDEO = "image2video"
-    MULTI_IMAGE_TO_VIDEO = "multi-image2video"
-    TEXT_TO_VIDEO = "text2video"
-    MULTI_IMAGE_TO_IMAGE = "multi-image2image"
-
-    @property
-    def makes_video(self) -> bool:
-        """Return True for the kinds whose result is a video."""
-        return self is not TaskKind.MULTI_IMAGE_TO_IMAGE
-
-    @property
-    def label(self) -> str:
-        """Return a short human name, for messages."""
-        return _KIND_LABELS[self]
-
-
-_KIND_LABELS = {
-    TaskKind.IMAGE_TO_VIDEO: "image → video",
-    TaskKind.MULTI_IMAGE_TO_VIDEO: "images → video",
-    TaskKind.TEXT_TO_VIDEO: "text → video",
-    TaskKind.MULTI_IMAGE_TO_IMAGE: "subjects → image",
-}
+from bot.vocabulary import TaskKind
 
 
 class TaskStatus(StrEnum):

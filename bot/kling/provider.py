@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from bot.kling.catalogue import Catalogue, ModelSpec
-from bot.kling.models import KlingTask, MultiImageToImageRequest, TaskKind, TaskRequest
+from bot.kling.models import KlingTask, MultiImageToImageRequest, TaskRequest
 from bot.kling.validation import validate_request
 from bot.settings import Provider
+from bot.vocabulary import TaskKind
 
 # Seconds a task typically takes at Kling (kling-api.md: 5 s videos 60–120 s, 10 s videos 90–180 s, images ~25 s).
 KLING_VIDEO_SECONDS = {"5": 90.0, "10": 150.0}

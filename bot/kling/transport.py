@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import stamina
 
+from bot.backoff import backoff
 from bot.kling.auth import Credentials
 from bot.kling.dialects import OfficialDialect
 from bot.kling.errors import (
@@ -27,7 +28,7 @@ from bot.kling.errors import (
     RetryableError,
     error_from_response,
 )
-from bot.kling.models import TaskKind
+from bot.vocabulary import TaskKind
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ class RetryPolicy:
         """Return how long to wait before try number `attempt + 1`."""
         if retry_after is not None:
             return min(retry_after, MAX_RETRY_AFTER)
-        backoff: float = self.wait_initial * 2.0 ** (attempt - 1) + random.uniform(0, self.wait_jitter)  # noqa: S311
-        return min(backoff, self.wait_max)
+        jitter = random.uniform(0, self.wait_jitter)  # noqa: S311 - spreads retries, not a secret
+        return min(backoff(attempt, start=self.wait_initial, cap=self.wait_max) + jitter, self.wait_max)
 
 
 def retry_decision(exc: Exception) -> bool | float:

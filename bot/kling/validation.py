@@ -18,11 +18,11 @@ from bot.kling.models import (
     ImageToVideoRequest,
     MultiImageToImageRequest,
     MultiImageToVideoRequest,
-    TaskKind,
     TaskRequest,
     TextToVideoRequest,
 )
 from bot.settings import Provider
+from bot.vocabulary import TaskKind
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MIN_IMAGE_SIDE = 300

@@ -22,18 +22,11 @@ from PIL import Image
 
 from bot.kling.catalogue import Catalogue
 from bot.kling.errors import TaskNotFoundError
-from bot.kling.models import (
-    ImageResult,
-    KlingTask,
-    MultiImageToImageRequest,
-    TaskKind,
-    TaskRequest,
-    TaskStatus,
-    VideoResult,
-)
+from bot.kling.models import ImageResult, KlingTask, MultiImageToImageRequest, TaskRequest, TaskStatus, VideoResult
 from bot.kling.provider import PreparedRequest, prepare_request
 from bot.settings import Provider
 from bot.simulator.render import render_images, render_video
+from bot.vocabulary import TaskKind
 
 log = logging.getLogger(__name__)
 

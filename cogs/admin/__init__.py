@@ -1,10 +1,13 @@
 """Admin commands: `/kling-admin ...`."""
 
-from discord.ext import commands
-
+from bot.discord.bot import KlingBot
 from cogs.admin._cog import AdminCommands
+from cogs.admin._quota import QuotaAdmin
+from cogs.admin._settings import ChannelsAdmin
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: KlingBot) -> None:
     """Load the admin commands."""
-    await bot.add_cog(AdminCommands())
+    quota = QuotaAdmin(bot.storage.quotas, bot.settings.quota, bot.engine)
+    channels = ChannelsAdmin(bot.storage.guilds, bot.engine)
+    await bot.add_cog(AdminCommands(bot.engine, bot.storage, bot.provider, bot.settings, [quota, channels]))

@@ -5,13 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-
-def require_manage_guild(interaction: discord.Interaction) -> bool:
-    """Allow members with Manage Server; refuse everyone else with a clear error."""
-    permissions = getattr(interaction.user, "guild_permissions", None)
-    if permissions is None or not permissions.manage_guild:
-        raise app_commands.MissingPermissions(["manage_guild"])
-    return True
+from bot.discord.permissions import require_manage_guild
 
 
 class AdminGroup(app_commands.Group):

@@ -6,12 +6,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.check import explain_probe_failure
+from bot.engine import Engine
+from bot.kling.diagnosis import explain_probe_failure
 from bot.kling.errors import KlingError
-from bot.services import services_of
+from bot.kling.provider import ProviderClient
+from bot.settings import Settings
+from bot.vocabulary import TaskKind
 from cogs.admin._access import AdminGroup
-from cogs.admin._quota import QuotaAdmin
-from cogs.admin._settings import ChannelsAdmin, defaults
+from cogs.options import MODE_CHOICES, model_choices
+from db import Storage
 
 DAY = 86400
 
@@ -26,27 +29,36 @@ class AdminCommands(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self) -> None:
-        self.admin.add_command(QuotaAdmin())
-        self.admin.add_command(ChannelsAdmin())
-        self.admin.add_command(defaults)
+    def __init__(
+        self,
+        engine: Engine,
+        storage: Storage,
+        provider: ProviderClient,
+        settings: Settings,
+        subgroups: list[app_commands.Group],
+    ) -> None:
+        self.engine = engine
+        self.storage = storage
+        self.provider = provider
+        self.settings = settings
+        for group in subgroups:
+            self.admin.add_command(group)
 
     @admin.command(name="health")
     async def health(self, interaction: discord.Interaction) -> None:
         """Check the provider and show the queue."""
-        services = services_of(interaction.client)
         try:
-            await services.kling.probe()
+            await self.provider.probe()
             provider = "✅ reachable, credentials accepted"
         except KlingError as exc:
-            provider = "❌ " + explain_probe_failure(exc, services.settings.kling, services.kling.server_time_offset)
-        tasks = services.storage.tasks
+            provider = "❌ " + explain_probe_failure(exc, self.settings.kling, self.provider.server_time_offset)
+        tasks = self.storage.tasks
         embed = discord.Embed(title="Kling bot health", colour=discord.Colour.blurple())
-        embed.add_field(name=f"Provider ({services.kling.provider})", value=provider, inline=False)
+        embed.add_field(name=f"Provider ({self.provider.provider})", value=provider, inline=False)
         embed.add_field(name="Unfinished tasks", value=str(await tasks.count_active()))
         embed.add_field(
             name="Provider slots in use",
-            value=f"{await tasks.in_flight_slots()} of {services.settings.engine.provider_max_concurrent}",
+            value=f"{await tasks.in_flight_slots()} of {self.settings.engine.provider_max_concurrent}",
         )
         await interaction.followup.send(embed=embed, ephemeral=True)
 
@@ -54,13 +66,43 @@ class AdminCommands(commands.Cog):
     @app_commands.describe(days="How many days back (default 7)")
     async def usage(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 90] = 7) -> None:
         """Show units spent per member."""
-        services = services_of(interaction.client)
         assert interaction.guild is not None  # noqa: S101
-        since = services.engine.ctx.clock.now() - days * DAY
-        rows = await services.storage.quotas.usage_by_user(interaction.guild.id, since=since)
+        since = self.engine.now() - days * DAY
+        rows = await self.storage.quotas.usage_by_user(interaction.guild.id, since=since)
         total = sum(units for _, units, _ in rows)
         lines = [f"<@{user}>: {units} units, {count} task(s)" for user, units, count in rows[:20]]
         embed = discord.Embed(
             title=f"Usage, last {days} day(s): {total} units", description="\n".join(lines) or "No tasks."
         )
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+
+    async def _models(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return model_choices(self.provider, TaskKind, current)
+
+    @admin.command(name="defaults")
+    @app_commands.describe(
+        model="Model used when a member doesn't pick one", mode="Mode used when a member doesn't pick one"
+    )
+    @app_commands.choices(mode=MODE_CHOICES)
+    @app_commands.autocomplete(model=_models)
+    async def defaults(
+        self, interaction: discord.Interaction, model: str | None = None, mode: app_commands.Choice[str] | None = None
+    ) -> None:
+        """Set the default model and mode for this server."""
+        assert interaction.guild is not None  # noqa: S101
+        if model is not None and not self.provider.catalogue.knows(model):
+            await interaction.followup.send(f"I don't know the model {model}.", ephemeral=True)
+            return
+        settings = await self.storage.guilds.settings(interaction.guild.id)
+        settings = settings.model_copy(
+            update={
+                "default_model": model if model is not None else settings.default_model,
+                "default_mode": mode.value if mode else settings.default_mode,
+            }
+        )
+        await self.storage.guilds.save_settings(settings, now=self.engine.now())
+        await interaction.followup.send(
+            f"Defaults: model {settings.default_model or 'the catalogue’s first'}, "
+            f"mode {settings.default_mode or 'std'}.",
+            ephemeral=True,
+        )

@@ -7,10 +7,12 @@ from decimal import Decimal
 import discord
 from discord import app_commands
 
-from bot.interactions.errors import CommandRefusedError
-from bot.services import services_of
+from bot.discord.errors import CommandRefusedError
+from bot.engine import Engine
+from bot.settings import QuotaSettings
 from cogs.admin._access import AdminGroup
 from db.models import PolicyOverride
+from db.repository import QuotaRepository
 
 
 def _units(value: float | None) -> Decimal | None:
@@ -20,8 +22,11 @@ def _units(value: float | None) -> Decimal | None:
 class QuotaAdmin(AdminGroup):
     """Set quota limits."""
 
-    def __init__(self) -> None:
+    def __init__(self, quotas: QuotaRepository, defaults: QuotaSettings, engine: Engine) -> None:
         super().__init__(name="quota", description="Quota limits for this server and its roles")
+        self.quotas = quotas
+        self.defaults = defaults
+        self.engine = engine
 
     @app_commands.command(name="server")
     @app_commands.describe(
@@ -37,9 +42,8 @@ class QuotaAdmin(AdminGroup):
         server_daily_units: app_commands.Range[float, 0, 1000000] | None = None,
     ) -> None:
         """Set the server's limits (empty options keep their current value)."""
-        services = services_of(interaction.client)
         assert interaction.guild is not None  # noqa: S101 - guild-only group
-        current = await services.storage.quotas.guild_policy(interaction.guild.id) or PolicyOverride()
+        current = await self.quotas.guild_policy(interaction.guild.id) or PolicyOverride()
         policy = PolicyOverride(
             user_daily_units=_units(user_daily_units) if user_daily_units is not None else current.user_daily_units,
             user_max_active=max_active if max_active is not None else current.user_max_active,
@@ -47,9 +51,7 @@ class QuotaAdmin(AdminGroup):
                 _units(server_daily_units) if server_daily_units is not None else current.guild_daily_units
             ),
         )
-        await services.storage.quotas.set_guild_policy(
-            interaction.guild.id, policy, now=services.engine.ctx.clock.now()
-        )
+        await self.quotas.set_guild_policy(interaction.guild.id, policy, now=self.engine.now())
         await interaction.followup.send(f"Server limits saved: {describe(policy)}.", ephemeral=True)
 
     @app_commands.command(name="role")
@@ -68,27 +70,25 @@ class QuotaAdmin(AdminGroup):
         clear: bool = False,
     ) -> None:
         """Give a role its own limits."""
-        services = services_of(interaction.client)
         assert interaction.guild is not None  # noqa: S101
-        now = services.engine.ctx.clock.now()
+        now = self.engine.now()
         if clear:
-            await services.storage.quotas.set_role_policy(interaction.guild.id, role.id, None, now=now)
+            await self.quotas.set_role_policy(interaction.guild.id, role.id, None, now=now)
             await interaction.followup.send(f"{role.mention} uses the server limits again.", ephemeral=True)
             return
         if user_daily_units is None and max_active is None:
             raise CommandRefusedError("Give user_daily_units, max_active, or clear.")
         policy = PolicyOverride(user_daily_units=_units(user_daily_units), user_max_active=max_active)
-        await services.storage.quotas.set_role_policy(interaction.guild.id, role.id, policy, now=now)
+        await self.quotas.set_role_policy(interaction.guild.id, role.id, policy, now=now)
         await interaction.followup.send(f"{role.mention}: {describe(policy)}.", ephemeral=True)
 
     @app_commands.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
         """Show the server's limits and role overrides."""
-        services = services_of(interaction.client)
         assert interaction.guild is not None  # noqa: S101
-        defaults = services.settings.quota
-        policy = await services.storage.quotas.guild_policy(interaction.guild.id)
-        roles = await services.storage.quotas.role_policies(interaction.guild.id)
+        defaults = self.defaults
+        policy = await self.quotas.guild_policy(interaction.guild.id)
+        roles = await self.quotas.role_policies(interaction.guild.id)
         default_policy = PolicyOverride(
             user_daily_units=defaults.user_daily_units,
             user_max_active=defaults.user_max_active,

@@ -8,10 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.interactions.intake import notes_of, read_images
-from bot.interactions.submit import begin, submit
-from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TaskKind, TextToVideoRequest
-from cogs.options import DURATION_CHOICES, MODE_CHOICES, VIDEO_RATIO_CHOICES, model_autocomplete
+from bot.discord.desk import RequestDesk
+from bot.discord.intake import notes_of, read_images
+from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TextToVideoRequest
+from bot.kling.provider import ProviderClient
+from bot.vocabulary import TaskKind
+from cogs.options import DURATION_CHOICES, MODE_CHOICES, VIDEO_RATIO_CHOICES, model_choices
 
 COMMON = {
     "prompt": "What should happen in the video",
@@ -48,13 +50,26 @@ class VideoCommands(commands.Cog):
 
     video = app_commands.Group(name="video", description="Make a video with Kling", guild_only=True)
 
+    def __init__(self, desk: RequestDesk, provider: ProviderClient) -> None:
+        self.desk = desk
+        self.provider = provider
+
+    async def _animate_models(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return model_choices(self.provider, [TaskKind.IMAGE_TO_VIDEO], current)
+
+    async def _blend_models(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return model_choices(self.provider, [TaskKind.MULTI_IMAGE_TO_VIDEO], current)
+
+    async def _text_models(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return model_choices(self.provider, [TaskKind.TEXT_TO_VIDEO], current)
+
     @video.command(name="animate")
     @app_commands.describe(
         image="The first frame", end_image="Optional last frame", cfg_scale="How strictly to follow the prompt (0–1)",
         **COMMON,
     )  # fmt: skip
     @app_commands.choices(mode=MODE_CHOICES, duration=DURATION_CHOICES)
-    @app_commands.autocomplete(model=model_autocomplete(TaskKind.IMAGE_TO_VIDEO))
+    @app_commands.autocomplete(model=_animate_models)
     async def animate(
         self,
         interaction: discord.Interaction,
@@ -68,7 +83,7 @@ class VideoCommands(commands.Cog):
         cfg_scale: app_commands.Range[float, 0.0, 1.0] | None = None,
     ) -> None:
         """Animate an image into a video."""
-        await begin(interaction)
+        await self.desk.begin(interaction)
         attachments = {"image": image, **({"end image": end_image} if end_image else {})}
         images = await read_images(attachments)
         request = ImageToVideoRequest(
@@ -77,7 +92,7 @@ class VideoCommands(commands.Cog):
             cfg_scale=cfg_scale,
             **_common(prompt, negative_prompt, model, mode, duration),
         )
-        await submit(interaction, request, notes=notes_of(images))
+        await self.desk.submit(interaction, request, notes=notes_of(images))
 
     @video.command(name="blend")
     @app_commands.describe(
@@ -85,7 +100,7 @@ class VideoCommands(commands.Cog):
         image4="Optional fourth image", aspect_ratio="Shape of the video", **COMMON,
     )  # fmt: skip
     @app_commands.choices(mode=MODE_CHOICES, duration=DURATION_CHOICES, aspect_ratio=VIDEO_RATIO_CHOICES)
-    @app_commands.autocomplete(model=model_autocomplete(TaskKind.MULTI_IMAGE_TO_VIDEO))
+    @app_commands.autocomplete(model=_blend_models)
     async def blend(
         self,
         interaction: discord.Interaction,
@@ -101,7 +116,7 @@ class VideoCommands(commands.Cog):
         aspect_ratio: app_commands.Choice[str] | None = None,
     ) -> None:
         """Blend 2–4 images into one video."""
-        await begin(interaction)
+        await self.desk.begin(interaction)
         given = [image1, image2, image3, image4]
         images = await read_images({f"image {i}": a for i, a in enumerate(given, start=1) if a is not None})
         request = MultiImageToVideoRequest(
@@ -109,12 +124,12 @@ class VideoCommands(commands.Cog):
             aspect_ratio=_value(aspect_ratio) or "16:9",
             **_common(prompt, negative_prompt, model, mode, duration),
         )
-        await submit(interaction, request, notes=notes_of(images))
+        await self.desk.submit(interaction, request, notes=notes_of(images))
 
     @video.command(name="text")
     @app_commands.describe(aspect_ratio="Shape of the video", **COMMON)
     @app_commands.choices(mode=MODE_CHOICES, duration=DURATION_CHOICES, aspect_ratio=VIDEO_RATIO_CHOICES)
-    @app_commands.autocomplete(model=model_autocomplete(TaskKind.TEXT_TO_VIDEO))
+    @app_commands.autocomplete(model=_text_models)
     async def text(
         self,
         interaction: discord.Interaction,
@@ -126,8 +141,8 @@ class VideoCommands(commands.Cog):
         aspect_ratio: app_commands.Choice[str] | None = None,
     ) -> None:
         """Make a video from a description."""
-        await begin(interaction)
+        await self.desk.begin(interaction)
         request = TextToVideoRequest(
             aspect_ratio=_value(aspect_ratio) or "16:9", **_common(prompt, negative_prompt, model, mode, duration)
         )
-        await submit(interaction, request)
+        await self.desk.submit(interaction, request)

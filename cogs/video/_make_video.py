@@ -6,10 +6,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.interactions.errors import CommandRefusedError, report
-from bot.interactions.intake import notes_of, read_images
-from bot.interactions.replies import reply_private
-from bot.interactions.submit import begin, submit
+from bot.discord.desk import RequestDesk
+from bot.discord.errors import CommandRefusedError, report
+from bot.discord.intake import notes_of, read_images
+from bot.discord.replies import reply_private
 from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TaskRequest
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")
@@ -38,13 +38,14 @@ class MakeVideoModal(discord.ui.Modal, title="Make a video"):
         label="Length in seconds: 5 or 10", default="5", max_length=2, required=False, custom_id="duration"
     )
 
-    def __init__(self, images: list[discord.Attachment]) -> None:
+    def __init__(self, desk: RequestDesk, images: list[discord.Attachment]) -> None:
         super().__init__()
+        self.desk = desk
         self.images = images
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         """Queue a video from the message's images and the typed prompt."""
-        await begin(interaction)
+        await self.desk.begin(interaction)
         duration = (self.duration.value or "5").strip()
         if duration not in ("5", "10"):
             raise CommandRefusedError("The length must be 5 or 10 seconds.")
@@ -62,7 +63,7 @@ class MakeVideoModal(discord.ui.Modal, title="Make a video"):
                 image_list=tuple(data), prompt=self.prompt.value, negative_prompt=self.negative_prompt.value,
                 duration=duration,
             )  # fmt: skip
-        await submit(interaction, request, notes=notes_of(prepared))
+        await self.desk.submit(interaction, request, notes=notes_of(prepared))
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         """Show what went wrong, privately."""
@@ -72,8 +73,9 @@ class MakeVideoModal(discord.ui.Modal, title="Make a video"):
 class MakeVideoMenu(commands.Cog):
     """Registers the "Make video" message command."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: commands.Bot, desk: RequestDesk) -> None:
         self.bot = bot
+        self.desk = desk
         self.menu = app_commands.ContextMenu(name="Make video", callback=self.make_video)
         self.menu.guild_only = True
         bot.tree.add_command(self.menu)
@@ -91,4 +93,4 @@ class MakeVideoMenu(commands.Cog):
         if len(images) > MAX_IMAGES:
             await reply_private(interaction, f"That message has {len(images)} images; I can use at most {MAX_IMAGES}.")
             return
-        await interaction.response.send_modal(MakeVideoModal(images))
+        await interaction.response.send_modal(MakeVideoModal(self.desk, images))

@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.assembly import assemble
-from bot.bot import KlingBot
+from bot.discord.bot import KlingBot
+from bot.discord.services import Services
+from bot.engine import Engine
 from bot.engine.download import Downloader, DownloadPolicy
 from bot.kling.client import KlingClient
-from bot.services import Services
 from bot.settings import (
     DiscordSettings,
     EngineSettings,
@@ -46,23 +46,23 @@ class World:
 
     def new_bot(self) -> KlingBot:
         """Build a bot the way the app does (a new one stands for a restarted process)."""
-        bot = KlingBot(start_engine=False)
         kling = KlingClient.from_settings(self.session, self.settings.kling, retry=FAST_RETRY)
-        bot.attach(assemble(bot, self.settings, self.storage, kling, self.downloader, clock=self.fake.clock))
+        services = Services(self.settings, self.storage, kling, self.downloader, clock=self.fake.clock)
+        bot = KlingBot(services, start_engine=False)
         self.bots.append(bot)
         return bot
 
     @property
-    def services(self) -> Services:
-        """The newest bot's services."""
-        return self.bots[-1].services
+    def engine(self) -> Engine:
+        """The newest bot's engine."""
+        return self.bots[-1].engine
 
     async def step(self, seconds: float = 0.0) -> None:
         """Let the provider's clock run, then let the engine do everything now due."""
-        await self.services.engine.drain()
+        await self.engine.drain()
         if seconds:
             await self.fake.advance(seconds)
-            await self.services.engine.drain()
+            await self.engine.drain()
 
 
 def make_settings(root: Path, fake: FakeKling, engine: dict[str, Any], discord: dict[str, Any]) -> Settings:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.quota import QUOTA_WINDOW
 from tests.discord.conftest import World
 from tests.discord.helpers import png, scene
 from tests.media.makers import bomb_png, noise
@@ -50,7 +51,9 @@ async def test_refused_clearly_and_free(
     assert result.ephemeral
     assert message in result.response.content
     assert simcord_env.errors
-    usage = await world.storage.quotas.usage(channel.guild.id, alice.id, now=world.fake.clock.now())
+    usage = await world.storage.quotas.usage(
+        channel.guild.id, alice.id, now=world.fake.clock.now(), window=QUOTA_WINDOW
+    )
     assert (usage.units_used, usage.active_tasks, world.fake.create_attempts) == (0, 0, 0)
     assert "Queued as" in (await alice.slash(channel, "video animate", image=png(), prompt="ok")).response.content
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.interactions.errors import CommandRefusedError
-from db.models import TaskState
+from bot.discord.errors import CommandRefusedError
+from bot.vocabulary import TaskState
 from tests.discord.conftest import World
 from tests.discord.helpers import deferred_first, jpeg, png, refused_with, scene
 

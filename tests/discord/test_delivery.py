@@ -8,7 +8,7 @@ from typing import Any
 import av
 import pytest
 
-from db.models import TaskState
+from bot.vocabulary import TaskState
 from tests.discord.conftest import World
 from tests.discord.helpers import png, scene
 from tests.media.makers import noise_video

@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from db.models import TaskState
+from bot.vocabulary import TaskState
 from tests.discord.conftest import World
 from tests.discord.helpers import scene
 

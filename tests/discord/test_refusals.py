@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.engine.quota import QuotaExceededError
 from bot.kling.errors import InvalidRequestError
 from bot.media.intake import IntakeError
+from bot.quota import QUOTA_WINDOW, QuotaExceededError
 from tests.discord.conftest import World
 from tests.discord.helpers import png, refused_with, scene
 
@@ -22,7 +22,7 @@ def webp(width: int = 512, height: int = 512) -> tuple[str, bytes]:
 
 
 async def nothing_charged(world: World, channel: Any, user: Any) -> None:
-    usage = await world.storage.quotas.usage(channel.guild.id, user.id, now=world.fake.clock.now())
+    usage = await world.storage.quotas.usage(channel.guild.id, user.id, now=world.fake.clock.now(), window=QUOTA_WINDOW)
     assert (usage.units_used, usage.active_tasks) == (0, 0)
     assert world.fake.create_attempts == 0
 
@@ -95,7 +95,9 @@ async def test_provider_policy_failure_is_reported_and_refunded(simcord_env: Any
     posted = channel.last_message
     assert posted.content == f"<@{alice.id}>, your request failed. Nothing was charged."
     assert "content policy" in posted.embeds[0].fields[1].value
-    usage = await world.storage.quotas.usage(channel.guild.id, alice.id, now=world.fake.clock.now())
+    usage = await world.storage.quotas.usage(
+        channel.guild.id, alice.id, now=world.fake.clock.now(), window=QUOTA_WINDOW
+    )
     assert usage.units_used == 0
 
 

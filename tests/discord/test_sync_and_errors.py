@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.interactions.errors import GENERIC, explain
+from bot.discord.errors import GENERIC, explain
 from bot.kling.errors import ResourcePackExhaustedError
 from tests.discord.conftest import World
 from tests.discord.helpers import scene

@@ -10,16 +10,17 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
-from bot.engine.context import EngineContext
+from bot.engine import Engine, Submission
 from bot.engine.download import Downloader, DownloadPolicy
-from bot.engine.engine import Engine, Submission
 from bot.engine.inputs import InputStore
 from bot.engine.ports import DeliveryError, DeliveryReceipt
 from bot.engine.results import ResultArchive
+from bot.kling.client import KlingClient
 from bot.kling.models import TaskRequest
 from bot.settings import EngineSettings, QuotaSettings
+from bot.vocabulary import TaskState
 from db import Storage, open_storage
-from db.models import TaskRecord, TaskState
+from db.models import TaskRecord
 from tests.conftest import make_client
 from tests.fake_kling import FakeKling
 
@@ -76,24 +77,26 @@ class Harness:
     storage: Storage | None = None
     downloader: Downloader | None = None
     engine: Engine | None = None
+    client: KlingClient | None = None
 
     async def start(self) -> Engine:
         """Open storage and build an engine (call again after `crash()` to restart)."""
         self.storage = await open_storage(f"sqlite:///{self.root / 'bot.db'}")
         self.downloader = Downloader(DownloadPolicy(allow_loopback=self.allow_loopback))
         await self.downloader.open()
-        ctx = EngineContext(
+        self.client = make_client(self.session, self.fake)
+        self.engine = Engine(
             storage=self.storage,
-            client=make_client(self.session, self.fake),
+            provider=self.client,
+            port=self.port,
             inputs=InputStore(self.root / "inputs"),
             archive=ResultArchive(self.root / "archive", self.downloader),
-            port=self.port,
             clock=self.fake.clock,
             settings=self.engine_settings,
+            quota=self.quota,
             callback_base=self.callback_base,
+            webhook_secret=SecretStr(self.webhook_secret) if self.webhook_secret else None,
         )
-        secret = SecretStr(self.webhook_secret) if self.webhook_secret else None
-        self.engine = Engine(ctx, quota=self.quota, webhook_secret=secret)
         await self.engine.recover()
         return self.engine
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.kling.models import TaskKind
+from bot.vocabulary import TaskKind, TaskState
 from bot.web import WebServer, build_web_app
-from db.models import TaskState
 from tests.conftest import API_KEY
 from tests.engine.harness import Harness
 from tests.fake_kling import FakeKling, SystemClock
@@ -27,7 +26,7 @@ async def test_loops_deliver_on_their_own(session: aiohttp.ClientSession, tmp_pa
         engine = await h.start()
         server = WebServer(build_web_app(engine), "127.0.0.1", 0)
         await server.start()
-        engine.ctx.callback_base = f"http://127.0.0.1:{server.port}"
+        engine.set_callback_base(f"http://127.0.0.1:{server.port}")
         await engine.start()
         try:
             task = await h.submit(request_of(TaskKind.TEXT_TO_VIDEO))

@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 
 from bot.engine.engine import Engine
-from bot.kling.models import TaskKind
+from bot.vocabulary import TaskKind, TaskState
 from bot.web import WebServer, build_web_app
-from db.models import TaskRecord, TaskState
+from db.models import TaskRecord
 from tests.engine.harness import Harness
 from tests.fake_kling import FakeKling
 from tests.kling_requests import request_of
@@ -32,7 +32,7 @@ async def served(
     engine = await h.start()
     server = WebServer(build_web_app(engine), "127.0.0.1", 0)
     await server.start()
-    engine.ctx.callback_base = f"http://127.0.0.1:{server.port}"
+    engine.set_callback_base(f"http://127.0.0.1:{server.port}")
     yield h
     await server.stop()
     await h.crash()
@@ -46,7 +46,7 @@ def engine_of(h: Harness) -> Engine:
 async def post(
     h: Harness, task: TaskRecord, body: bytes, *, token: str | None = None, task_id: str | None = None
 ) -> int:
-    base = engine_of(h).ctx.callback_base
+    base = engine_of(h).callback_base
     url = f"{base}/callbacks/kling/{task_id or task.id}/{token or task.callback_token}"
     async with h.session.post(url, data=body, headers={"Content-Type": "application/json"}) as response:
         return response.status

@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 
 from bot.engine.ports import DeliveryError
-from bot.kling.models import TaskKind
 from bot.settings import EngineSettings
-from db.models import TaskState
+from bot.vocabulary import TaskKind, TaskState
 from tests.engine.harness import Harness
 from tests.fake_kling import Fault
 from tests.kling_requests import request_of

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.engine.codec import decode_request, encode_request
 from bot.engine.inputs import InputStore
-from bot.kling.models import TaskKind
+from bot.vocabulary import TaskKind
 from tests.kling_requests import PNG, request_of
 
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.kling.models import TaskKind
-from db.models import TaskState
+from bot.vocabulary import TaskKind, TaskState
 from tests.engine.harness import Harness
 from tests.kling_requests import request_of
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from bot.kling.models import MultiImageToImageRequest, TaskKind
+from bot.kling.models import MultiImageToImageRequest
 from bot.settings import EngineSettings, QuotaSettings
-from db.models import TaskState
+from bot.vocabulary import TaskKind, TaskState
 from tests.engine.harness import Harness
 from tests.kling_requests import PNG, request_of
 

@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from bot.engine.quota import QuotaExceededError
+from bot.discord.refusals import quota_refusal_message
 from bot.kling.errors import InvalidRequestError
-from bot.kling.models import TaskKind, TextToVideoRequest
+from bot.kling.models import TextToVideoRequest
+from bot.quota import QUOTA_WINDOW, QuotaExceededError
 from bot.settings import QuotaSettings
-from db.models import PolicyOverride, TaskState
+from bot.vocabulary import TaskKind, TaskState
+from db.models import PolicyOverride
 from tests.engine.harness import Harness
 from tests.kling_requests import request_of
 
@@ -52,7 +54,7 @@ async def test_fifty_way_race_on_daily_units_is_exact(harness: Harness) -> None:
     assert (len(accepted), len(refused)) == (3, 47)
     assert {r.frees_at for r in refused} == {now + DAY}
     assert "0 of 4.5 units left for today; this request costs 1.5" in refused[0].reason
-    assert f"<t:{int(now + DAY)}:R>" in refused[0].user_message
+    assert f"<t:{int(now + DAY)}:R>" in quota_refusal_message(refused[0].refusal)  # the words live in Discord
     assert harness.storage is not None
     assert await harness.storage.tasks.count_active() == 3
 
@@ -101,7 +103,7 @@ async def test_failed_generation_is_refunded(harness: Harness) -> None:
         "reserve": task.units_reserved,
         "refund": task.units_reserved,
     }
-    usage = await harness.storage.quotas.usage(1000, 1, now=harness.fake.clock.now())
+    usage = await harness.storage.quotas.usage(1000, 1, now=harness.fake.clock.now(), window=QUOTA_WINDOW)
     assert (usage.units_used, usage.active_tasks) == (0, 0)
     assert harness.port.deliveries == {task.id: 1}
 

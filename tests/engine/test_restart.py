@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.kling.models import TaskKind
-from db.models import TaskRecord, TaskState
+from bot.vocabulary import TaskKind, TaskState
+from db.models import TaskRecord
 from tests.engine.harness import Harness, SimulatedCrash
 from tests.kling_requests import request_of
 
@@ -28,7 +28,7 @@ async def to_submitting_sent(h: Harness, task: TaskRecord) -> None:
     """Marked submitting, the create reached the provider, and the process dies before recording the answer."""
     await to_submitting_unsent(h, task)
     assert h.engine is not None
-    await h.engine.ctx.client.create(request_of(KIND), external_task_id=task.id)
+    await h.client.create(request_of(KIND), external_task_id=task.id)
 
 
 async def to_submitted(h: Harness, task: TaskRecord) -> None:

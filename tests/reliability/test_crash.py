@@ -11,8 +11,8 @@ import random
 
 import pytest
 
+from bot.vocabulary import TaskState
 from db import open_storage
-from db.models import TaskState
 from tests.fake_kling import Fault
 from tests.fake_kling.media import result_mp4
 from tests.reliability.conftest import StageFactory

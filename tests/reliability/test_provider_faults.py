@@ -14,10 +14,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.kling.models import TaskKind
 from bot.settings import EngineSettings, QuotaSettings
+from bot.vocabulary import TaskKind, TaskState
 from bot.web import WebServer, build_web_app
-from db.models import TaskState
 from tests.engine.harness import Harness
 from tests.fake_kling import FakeKling, Fault
 from tests.kling_requests import request_of
@@ -62,7 +61,7 @@ async def test_everything_ends_delivered_once_or_failed_with_a_reason(
     engine = await h.start()
     server = WebServer(build_web_app(engine), "127.0.0.1", 0)
     await server.start()
-    engine.ctx.callback_base = f"http://127.0.0.1:{server.port}"
+    engine.set_callback_base(f"http://127.0.0.1:{server.port}")
     try:
         tasks = []
         for index in range(scaled(24)):
@@ -75,7 +74,7 @@ async def test_everything_ends_delivered_once_or_failed_with_a_reason(
             if rng.random() < 0.3:
                 fake.inject(rng.choice(FAULTS))
             if rng.random() < 0.3:
-                await forge(session, engine.ctx.callback_base, rng.choice(tasks).id, rng)
+                await forge(session, engine.callback_base, rng.choice(tasks).id, rng)
             await fake.advance(30)
             await engine.drain()
             states = [(await h.task(t.id)).state for t in tasks]

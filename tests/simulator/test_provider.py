@@ -9,48 +9,49 @@ import av
 import pytest
 from PIL import Image
 
-from bot.engine.context import EngineContext
-from bot.engine.engine import Engine, Submission
+from bot.engine import Engine, Submission
 from bot.engine.inputs import InputStore
 from bot.engine.results import ResultArchive
 from bot.kling.catalogue import load_catalogue
-from bot.kling.models import TaskKind
 from bot.settings import EngineSettings, QuotaSettings
 from bot.simulator.provider import SimulatedProvider
-from db import open_storage
-from db.models import TaskState
+from bot.vocabulary import TaskKind, TaskState
+from db import Storage, open_storage
 from tests.engine.harness import RecordingPort
 from tests.fake_kling import ManualClock
 from tests.kling_requests import request_of
 
 SECONDS = 5.0
+Simulated = tuple[Engine, ManualClock, RecordingPort, SimulatedProvider, Storage]
 
 
 @pytest.fixture
-async def simulated(tmp_path: Path) -> AsyncIterator[tuple[Engine, ManualClock, RecordingPort, SimulatedProvider]]:
+async def simulated(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[Engine, ManualClock, RecordingPort, SimulatedProvider, Storage]]:
     """An engine over the simulator, with a recording port."""
     clock = ManualClock()
     provider = SimulatedProvider(tmp_path / "sim", load_catalogue(), seconds=SECONDS, clock=clock.now)
     storage = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
     port = RecordingPort()
-    ctx = EngineContext(
-        storage=storage, client=provider, inputs=InputStore(tmp_path / "in"),
-        archive=ResultArchive(tmp_path / "archive", provider), port=port, clock=clock,
-        settings=EngineSettings(_env_file=None), callback_base="https://bot.example",
+    engine = Engine(
+        storage=storage, provider=provider, port=port, inputs=InputStore(tmp_path / "in"),
+        archive=ResultArchive(tmp_path / "archive", provider), clock=clock,
+        settings=EngineSettings(_env_file=None), quota=QuotaSettings(_env_file=None), callback_base="https://bot.example",
     )  # fmt: skip
-    yield Engine(ctx, quota=QuotaSettings(_env_file=None)), clock, port, provider
+    yield engine, clock, port, provider, storage
     await storage.close()
 
 
 @pytest.mark.parametrize("kind", list(TaskKind))
 async def test_every_kind_is_delivered_with_real_media(simulated, kind: TaskKind) -> None:
     """Each kind goes queued -> delivered; videos play, images open."""
-    engine, clock, port, _ = simulated
+    engine, clock, port, _, storage = simulated
     task = await engine.submit(Submission(1, 2, 3, request_of(kind)))
     await engine.drain()
     clock.advance(SECONDS + 1)
     await engine.drain()
-    done = await engine.ctx.storage.tasks.get(task.id)
+    done = await storage.tasks.get(task.id)
     assert done is not None
     assert done.state is TaskState.DELIVERED
     assert port.deliveries == {task.id: 1}
@@ -65,10 +66,10 @@ async def test_every_kind_is_delivered_with_real_media(simulated, kind: TaskKind
 
 async def test_the_simulator_asks_for_no_callbacks_and_survives_a_restart(simulated, tmp_path: Path) -> None:
     """It is polled at its own pace, and a new instance over the same folder knows the old tasks."""
-    engine, clock, _, _ = simulated
+    engine, clock, _, _, storage = simulated
     task = await engine.submit(Submission(1, 2, 3, request_of(TaskKind.TEXT_TO_VIDEO)))
     await engine.drain()
-    record = await engine.ctx.storage.tasks.get(task.id)
+    record = await storage.tasks.get(task.id)
     assert record is not None
     assert record.next_poll_at == pytest.approx(clock.now() + SECONDS)
     again = SimulatedProvider(tmp_path / "sim", load_catalogue(), seconds=SECONDS, clock=clock.now)
@@ -79,7 +80,7 @@ async def test_the_simulator_asks_for_no_callbacks_and_survives_a_restart(simula
 
 async def test_downloads_only_its_own_results(simulated, tmp_path: Path) -> None:
     """A URL it did not issue (or one reaching outside its folder) is refused."""
-    _, _, _, provider = simulated
+    _, _, _, provider, _ = simulated
     for url in ("https://example.com/x.mp4", "simulator://results/../../etc/passwd", "simulator://results/ab/0.mp4"):
         with pytest.raises(FileNotFoundError):
             await provider.download(url, tmp_path / "out.mp4")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.kling.dialects.official import OfficialDialect
-from bot.kling.models import MultiImageToImageRequest, TaskKind
+from bot.kling.models import MultiImageToImageRequest
 from bot.settings import Provider
+from bot.vocabulary import TaskKind
 
 GENERATIONS_PATH = "/kling/v1/images/generations"
 

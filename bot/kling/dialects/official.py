@@ -12,12 +12,12 @@ from bot.kling.models import (
     KlingTask,
     MultiImageToImageRequest,
     MultiImageToVideoRequest,
-    TaskKind,
     TaskRequest,
     TextToVideoRequest,
 )
 from bot.kling.wire import Envelope, WireTask, from_millis, parse_model, parse_status
 from bot.settings import Provider
+from bot.vocabulary import TaskKind
 
 LIST_PAGE_SIZE_MAX = 500
 LIST_PAGE_MAX = 1000

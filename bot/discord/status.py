@@ -14,10 +14,11 @@ from collections.abc import Callable
 
 import discord
 
-from bot.delivery.embeds import status_embed
-from bot.interactions.replies import NO_MENTIONS
+from bot.discord.embeds import status_embed
+from bot.discord.replies import NO_MENTIONS
+from bot.vocabulary import TaskState
 from db import Storage
-from db.models import TaskRecord, TaskState
+from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 

@@ -5,21 +5,19 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import discord
 
-from bot.delivery.embeds import result_embed
-from bot.delivery.files import ResultFiles, choose_files, links_only
-from bot.delivery.status import StatusBoard
-from bot.engine.ports import DeliveryError, DeliveryReceipt
-from bot.interactions.buttons import result_view
+from bot.discord.buttons import result_view
+from bot.discord.files import ResultFiles, links_only
+from bot.discord.results import DM_UPLOAD_LIMIT, ResultPresenter
+from bot.discord.status import StatusBoard
+from bot.engine import DeliveryError, DeliveryReceipt
 from bot.metrics import Metrics
 from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 
-DM_UPLOAD_LIMIT = 10 * 1024 * 1024
 HISTORY_LOOKBACK = 50
 UPLOAD_REFUSED = 40005
 PostableChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel
@@ -31,31 +29,14 @@ def nonce_for(task: TaskRecord) -> str:
     return hashlib.sha256(task.id.encode()).hexdigest()[:25]
 
 
-def headline(task: TaskRecord) -> str:
-    """Return the message text: a mention of the requester (the only ping allowed) and the outcome."""
-    if task.outcome != "succeeded":
-        return f"<@{task.user_id}>, your request failed. Nothing was charged."
-    what = "image" if task.kind == "multi-image2image" else "video"
-    return f"<@{task.user_id}>, your {what} is ready!"
-
-
 class DiscordDelivery:
     """Posts finished tasks where they were asked for; falls back to the requester's DMs."""
 
-    def __init__(
-        self,
-        client: discord.Client,
-        status: StatusBoard,
-        workdir: Path,
-        *,
-        upload_cap: int | None = None,
-        metrics: Metrics | None = None,
-    ) -> None:
+    def __init__(self, client: discord.Client, status: StatusBoard, results: ResultPresenter, metrics: Metrics) -> None:
         self._client = client
         self._status = status
-        self._workdir = workdir
-        self._upload_cap = upload_cap
-        self._metrics = metrics or Metrics()
+        self._results = results
+        self._metrics = metrics
 
     async def deliver(self, task: TaskRecord) -> DeliveryReceipt:
         """Post the task's result (or failure) and return where it went."""
@@ -81,7 +62,7 @@ class DiscordDelivery:
         channel = await self._channel(task.channel_id)
         if channel is not None:
             try:
-                message = await self._post(channel, task, self._limit(channel.guild.filesize_limit))
+                message = await self._post(channel, task, channel.guild.filesize_limit)
             except (discord.Forbidden, discord.NotFound) as exc:
                 log.warning("Task %s: can't post in channel %s (%s); trying DMs", task.id, task.channel_id, exc)
             else:
@@ -110,21 +91,18 @@ class DiscordDelivery:
         """Pass state changes to the live status board."""
         await self._status.update(task)
 
-    def _limit(self, allowed: int) -> int:
-        return min(allowed, self._upload_cap) if self._upload_cap else allowed
-
     async def _deliver_by_dm(self, task: TaskRecord) -> DeliveryReceipt:
         try:
             user = self._client.get_user(task.user_id) or await self._client.fetch_user(task.user_id)
-            message = await self._post(await user.create_dm(), task, self._limit(DM_UPLOAD_LIMIT))
+            message = await self._post(await user.create_dm(), task, DM_UPLOAD_LIMIT)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise DeliveryError(
                 f"the channel is unavailable and the requester's DMs are closed ({exc})", transient=False
             ) from exc
         return DeliveryReceipt(message.id, message.channel.id)
 
-    async def _post(self, target: discord.abc.Messageable, task: TaskRecord, limit: int) -> discord.Message:
-        files = await choose_files(task, limit, self._workdir)
+    async def _post(self, target: discord.abc.Messageable, task: TaskRecord, allowed: int) -> discord.Message:
+        files = await self._results.files(task, allowed)
         try:
             message = await self._send(target, task, files)
         except discord.HTTPException as exc:
@@ -138,12 +116,10 @@ class DiscordDelivery:
         return message
 
     async def _send(self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles) -> discord.Message:
-        content = headline(task)
-        if files.links:
-            content += "\n" + "\n".join(f"<{link}>" for link in files.links)
+        message = self._results.announcement(task, files)
         return await target.send(
-            content=content,
-            embed=result_embed(task, files.note),
+            content=message.content,
+            embed=message.embed,
             files=files.discord_files(),
             view=result_view(task),
             allowed_mentions=discord.AllowedMentions(

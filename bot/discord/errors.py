@@ -7,14 +7,17 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.engine.quota import QuotaExceededError
-from bot.interactions.replies import reply_private
+from bot.discord.refusals import quota_refusal_message
+from bot.discord.replies import reply_private
+from bot.engine import InputsExpiredError
 from bot.kling.errors import KlingError, OperatorError
 from bot.media.intake import IntakeError
+from bot.quota import QuotaExceededError
 
 log = logging.getLogger(__name__)
 
 GENERIC = "Something went wrong on my side; it has been logged. Please try again."
+INPUTS_EXPIRED = "The original images are no longer kept; run the command again with them."
 
 
 class CommandRefusedError(Exception):
@@ -27,8 +30,12 @@ class CommandRefusedError(Exception):
 
 def explain(error: BaseException, task_id: str | None = None) -> str:
     """Return what to tell the user about `error`; log it as the kind of error it is."""
-    if isinstance(error, CommandRefusedError | IntakeError | QuotaExceededError):
+    if isinstance(error, CommandRefusedError | IntakeError):
         return error.user_message
+    if isinstance(error, QuotaExceededError):
+        return quota_refusal_message(error.refusal)
+    if isinstance(error, InputsExpiredError):
+        return INPUTS_EXPIRED
     if isinstance(error, OperatorError):
         log.error("Kling refused the bot itself (an operator must act): %s", error)
         return error.user_message

@@ -10,8 +10,8 @@ from typing import Literal
 
 import discord
 
-from bot.kling.models import TaskKind
 from bot.media.video import VideoTooLarge, fit_video, poster_frame
+from bot.vocabulary import Outcome
 from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,12 @@ class ResultFiles:
 
 async def choose_files(task: TaskRecord, limit: int, workdir: Path) -> ResultFiles:
     """Decide how a finished task's results reach the channel within its upload `limit` (bytes)."""
-    if task.outcome != "succeeded":
+    if task.outcome is not Outcome.SUCCEEDED:
         return ResultFiles()
     paths = [Path(p) for p in task.archived_paths]
     if not paths:
         return ResultFiles(links=list(task.result_urls), note=UNARCHIVED_NOTE, route="link")
-    if TaskKind(task.kind) is TaskKind.MULTI_IMAGE_TO_IMAGE:
+    if not task.kind.makes_video:
         sizes = [path.stat().st_size for path in paths]
         if max(sizes) <= limit and sum(sizes) <= REQUEST_BYTES_MAX:
             return ResultFiles(paths=paths, route="upload")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.kling.models import TaskKind
-from db.models import TaskRecord, TaskState
+from bot.vocabulary import Outcome, TaskKind, TaskState
+from db.models import TaskRecord
 
 PROMPT_PREVIEW = 900  # characters; a field holds 1024
 KIND_TITLES = {
@@ -32,7 +32,7 @@ STATUS_COLOUR = discord.Colour.blurple()
 
 def title_of(task: TaskRecord) -> str:
     """Return the task's kind as a title."""
-    return KIND_TITLES.get(TaskKind(task.kind), "Kling task")
+    return KIND_TITLES.get(task.kind, "Kling task")
 
 
 def prompt_of(task: TaskRecord) -> str:
@@ -60,7 +60,7 @@ def status_embed(task: TaskRecord, queue_position: int | None) -> discord.Embed:
 
 def result_embed(task: TaskRecord, note: str | None = None) -> discord.Embed:
     """Return the embed posted with a finished task: what was asked, with what, at what cost."""
-    succeeded = task.outcome == "succeeded"
+    succeeded = task.outcome is Outcome.SUCCEEDED
     embed = discord.Embed(
         title=title_of(task) if succeeded else f"{title_of(task)} — failed",
         colour=SUCCESS_COLOUR if succeeded else FAILURE_COLOUR,

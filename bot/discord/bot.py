@@ -1,0 +1,85 @@
+"""The `commands.Bot` subclass: built complete from its services; `setup_hook` loads the cogs and starts the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.discord.buttons import ButtonActions, bound_task_button
+from bot.discord.desk import RequestDesk
+from bot.discord.errors import on_app_command_error
+from bot.discord.port import DiscordDelivery
+from bot.discord.results import ResultPresenter
+from bot.discord.services import Services
+from bot.discord.status import StatusBoard
+from bot.discord.sync import sync_commands
+from bot.engine import build_engine
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.video", "cogs.image", "cogs.tasks", "cogs.quota", "cogs.admin")
+MEGABYTE = 1024 * 1024
+
+
+class KlingBot(commands.Bot):
+    """A slash-command bot; needs no privileged intents.
+
+    Cogs get what they use from its attributes in their `setup(bot)`: `engine`, `desk` (the request flow),
+    `results` (result messages), `storage`, `provider` and `settings`.
+    """
+
+    def __init__(self, services: Services, *, start_engine: bool = True, force_sync: bool = False) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),  # a prompt can never ping anyone by default
+        )
+        settings = services.settings
+        self.settings = settings
+        self.storage = services.storage
+        self.provider = services.provider
+        self.status_board = StatusBoard(self, services.storage)
+        cap = settings.discord.max_upload_mb
+        self.results = ResultPresenter(
+            settings.storage.archive_dir / "fitted", upload_cap=int(cap * MEGABYTE) if cap is not None else None
+        )
+        port = DiscordDelivery(self, self.status_board, self.results, services.metrics)
+        self.engine = build_engine(
+            settings, services.storage, services.provider, services.fetcher, port,
+            clock=services.clock, metrics=services.metrics,
+        )  # fmt: skip
+        self.desk = RequestDesk(self.engine, services.storage.guilds, self.status_board, services.provider)
+        self._buttons = bound_task_button(ButtonActions(services.storage.tasks, self.desk, self.results))
+        self.start_engine = start_engine
+        self.force_sync = force_sync
+        self._engine_starter: asyncio.Task[None] | None = None
+        self.tree.error(on_app_command_error)
+
+    async def setup_hook(self) -> None:
+        """Load the cogs, register persistent buttons, sync commands if they changed, start the engine."""
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(self._buttons)
+        await sync_commands(
+            self.tree, self.storage.guilds, dev_guild_id=self.settings.discord.dev_guild_id, force=self.force_sync
+        )
+        if self.start_engine:
+            # Not yet: until the gateway is ready the channel cache is empty, and every delivery would go astray.
+            self._engine_starter = asyncio.create_task(self._start_engine_when_ready(), name="engine-start")
+
+    async def _start_engine_when_ready(self) -> None:
+        await self.wait_until_ready()
+        await self.engine.start()
+        log.info("Engine started")
+
+    async def close(self) -> None:
+        """Stop the engine's loops and the status edits, then log out."""
+        if self._engine_starter is not None and not self._engine_starter.done():
+            self._engine_starter.cancel()
+        await self.engine.stop()
+        await self.status_board.close()
+        await super().close()

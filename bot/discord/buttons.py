@@ -1,0 +1,150 @@
+"""Buttons on results that keep working after restarts: Retry, DM me, Delete (owner or admin only)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import discord
+
+from bot.discord.desk import RequestDesk
+from bot.discord.errors import CommandRefusedError, report
+from bot.discord.permissions import is_admin
+from bot.discord.replies import reply_private
+from bot.discord.results import DM_UPLOAD_LIMIT, ResultPresenter
+from bot.vocabulary import Outcome
+from db.models import TaskRecord
+from db.repository import TaskRepository
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = r"kling:(?P<action>retry|dm|delete):(?P<task>[0-9a-f-]{36})"
+LOOKS = {
+    "retry": ("Retry", "🔁", discord.ButtonStyle.primary),
+    "dm": ("DM me", "📩", discord.ButtonStyle.secondary),
+    "delete": ("Delete", "🗑️", discord.ButtonStyle.danger),
+}
+
+
+@dataclass(frozen=True)
+class ButtonActions:
+    """What the buttons act with: the tasks, the request desk (Retry) and the result renderer (DM me)."""
+
+    tasks: TaskRepository
+    desk: RequestDesk
+    results: ResultPresenter
+
+    async def retry(self, interaction: discord.Interaction, task: TaskRecord) -> None:
+        """Queue the same request again, from the kept input images."""
+        await self.desk.begin(interaction)
+        await self.desk.resubmit(interaction, task)
+
+    async def dm_me(self, interaction: discord.Interaction, task: TaskRecord) -> None:
+        """Send the result to the presser's DMs."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        copy = await self.results.copy(task, DM_UPLOAD_LIMIT)
+        try:
+            await interaction.user.send(content=copy.content, embed=copy.embed, files=copy.files.discord_files())
+        except discord.Forbidden:
+            raise CommandRefusedError(
+                "I can't DM you: allow direct messages from server members, then try again."
+            ) from None
+        await interaction.followup.send("Sent to your DMs.", ephemeral=True)
+
+    async def delete(self, interaction: discord.Interaction, task: TaskRecord) -> None:
+        """Delete the result message the button is on."""
+        if interaction.message is not None:
+            await interaction.message.delete()
+        await reply_private(interaction, "Deleted.")
+
+    def action(self, name: str) -> Callable[[discord.Interaction, TaskRecord], Awaitable[None]]:
+        """Return the handler of one button."""
+        handlers = {"retry": self.retry, "dm": self.dm_me, "delete": self.delete}
+        return handlers[name]
+
+
+class TaskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
+    """One action on one task; the task id lives in the custom_id, so no state is lost on restart.
+
+    The bot registers `bound_task_button(actions)`: the class discord.py rebuilds on each click, with what it
+    acts with (`from_custom_id` is a classmethod, so the actions live on the class).
+    """
+
+    actions: ClassVar[ButtonActions | None] = None
+
+    def __init__(self, action: str, task_id: str) -> None:
+        super().__init__(button(action, task_id))
+        self.action = action
+        self.task_id = task_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> TaskButton:
+        """Rebuild the button from its custom_id."""
+        return cls(match["action"], match["task"])
+
+    def _actions(self) -> ButtonActions:
+        if self.actions is None:
+            raise RuntimeError("TaskButton is not bound; register bound_task_button(actions)")
+        return self.actions
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Let only the requester, or someone who can manage the server or its messages, press it."""
+        task = await self._actions().tasks.get(self.task_id)
+        if task is None:
+            await reply_private(interaction, "This task no longer exists.")
+            return False
+        if interaction.user.id == task.user_id or is_admin(interaction):
+            return True
+        await reply_private(interaction, "Only the person who asked for this (or an admin) can use its buttons.")
+        return False
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Run the button's action; errors become a private message."""
+        actions = self._actions()
+        task = await actions.tasks.get(self.task_id)
+        try:
+            if task is None:
+                raise CommandRefusedError("This task no longer exists.")
+            await actions.action(self.action)(interaction, task)
+        except Exception as exc:  # every failure is shown to the presser, and logged if unexpected
+            await report(interaction, exc, self.task_id)
+
+
+def bound_task_button(actions: ButtonActions) -> type[TaskButton]:
+    """Return the button class a bot registers: it acts with this bot's `actions`."""
+
+    class BoundTaskButton(TaskButton, template=TEMPLATE):
+        pass
+
+    BoundTaskButton.actions = actions
+    return BoundTaskButton
+
+
+class ResultButtons(discord.ui.View):
+    """The buttons drawn on a result. Clicks are handled by the bot's registered `TaskButton` (matched by
+    custom_id, so they work after restarts); this view is never stored, so it can't shadow that class.
+    """
+
+    def is_dispatchable(self) -> bool:
+        """Return False: discord.py then sends the components without listening on them itself."""
+        return False
+
+
+def result_view(task: TaskRecord) -> discord.ui.View:
+    """Return the buttons for a finished task's message."""
+    view = ResultButtons(timeout=None)
+    names = ("retry", "dm", "delete") if task.outcome is Outcome.SUCCEEDED else ("retry", "delete")
+    for name in names:
+        view.add_item(button(name, task.id))
+    return view
+
+
+def button(action: str, task_id: str) -> discord.ui.Button[Any]:
+    """Return the button for one action on one task."""
+    label, emoji, style = LOOKS[action]
+    return discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=f"kling:{action}:{task_id}")

@@ -1,0 +1,95 @@
+"""The flow every generating command shares: acknowledge, check the channel, queue, show live status."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import discord
+
+from bot.discord.errors import CommandRefusedError
+from bot.discord.permissions import role_ids
+from bot.discord.status import StatusBoard
+from bot.engine import Engine, Submission
+from bot.kling.models import TaskRequest
+from bot.kling.provider import ProviderClient
+from db.guilds import SqliteGuilds
+from db.models import TaskRecord
+
+log = logging.getLogger(__name__)
+
+
+class RequestDesk:
+    """Where members' requests come in: one place that checks the channel, queues, and confirms."""
+
+    def __init__(self, engine: Engine, guilds: SqliteGuilds, status: StatusBoard, provider: ProviderClient) -> None:
+        self._engine = engine
+        self._guilds = guilds
+        self._status = status
+        self._provider = provider
+
+    async def begin(self, interaction: discord.Interaction) -> None:
+        """Acknowledge at once (privately), then check this is a server channel where the bot may be used."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if interaction.guild is None or interaction.channel is None:
+            raise CommandRefusedError("This works in a server channel, not in DMs.")
+        settings = await self._guilds.settings(interaction.guild.id)
+        if not settings.allows(interaction.channel.id):
+            places = ", ".join(f"<#{channel}>" for channel in settings.allowed_channels)
+            raise CommandRefusedError(f"Kling isn't enabled in this channel. Try {places}.")
+
+    async def submit(
+        self, interaction: discord.Interaction, request: TaskRequest, notes: Iterable[str] = ()
+    ) -> TaskRecord:
+        """Queue `request` for the member (after `begin`), post its live status, and confirm privately."""
+        guild_id, channel_id = _place(interaction)
+        request = await self._with_guild_defaults(guild_id, request)
+        task = await self._engine.submit(
+            Submission(guild_id, channel_id, interaction.user.id, request, role_ids(interaction))
+        )
+        await self._announce(interaction, task, notes)
+        return task
+
+    async def resubmit(self, interaction: discord.Interaction, task: TaskRecord) -> TaskRecord:
+        """Queue `task`'s request again for the member pressing Retry (after `begin`)."""
+        guild_id, channel_id = _place(interaction)
+        again = await self._engine.resubmit(
+            task.id, guild_id=guild_id, channel_id=channel_id, user_id=interaction.user.id,
+            role_ids=role_ids(interaction),
+        )  # fmt: skip
+        await self._announce(interaction, again, ())
+        return again
+
+    async def _announce(self, interaction: discord.Interaction, task: TaskRecord, notes: Iterable[str]) -> None:
+        position = await self._engine.queue_position(task.id)
+        await self._status.post(task, position)
+        await interaction.followup.send(confirmation(task, position, notes), ephemeral=True)
+
+    async def _with_guild_defaults(self, guild_id: int, request: TaskRequest) -> TaskRequest:
+        """Fill the model and mode the member left empty with the guild's defaults, where they fit this kind."""
+        if request.model is not None:
+            return request
+        settings = await self._guilds.settings(guild_id)
+        catalogue = self._provider.catalogue
+        spec = catalogue.find(settings.default_model, request.kind) if settings.default_model else None
+        if spec is None or spec.retired or self._provider.provider not in spec.providers:
+            return request
+        update: dict[str, object] = {"model": spec.name}
+        if getattr(request, "mode", None) is None and settings.default_mode in spec.modes:
+            update["mode"] = settings.default_mode
+        return request.model_copy(update=update)
+
+
+def confirmation(task: TaskRecord, position: int | None, notes: Iterable[str]) -> str:
+    """Return the private confirmation: the task id, where it stands, what was fixed silently."""
+    place = f"#{position} in line" if position else "starting now"
+    lines = [f"Queued as `{task.id}` ({place}, {task.units_reserved} units). I'll post the result here and ping you."]
+    lines.extend(f"• {note}" for note in notes)
+    return "\n".join(lines)
+
+
+def _place(interaction: discord.Interaction) -> tuple[int, int]:
+    """Return (guild id, channel id) of an interaction `begin` accepted."""
+    if interaction.guild is None or interaction.channel is None:
+        raise CommandRefusedError("This works in a server channel, not in DMs.")
+    return interaction.guild.id, interaction.channel.id

@@ -1,0 +1,16 @@
+"""The words a member reads when quota refuses a request: the limit, what is left, and when it frees up."""
+
+from __future__ import annotations
+
+from bot.quota import LimitKind, QuotaRefusal
+
+
+def quota_refusal_message(refusal: QuotaRefusal) -> str:
+    """Return the refusal in words, with the way out (wait for a task, or until a time Discord shows live)."""
+    if refusal.limit is LimitKind.ACTIVE_TASKS:
+        return f"You already have {refusal.used} task(s) in progress (limit {refusal.allowed}). Wait for one to finish."
+    who = "You have" if refusal.limit is LimitKind.USER_DAILY_UNITS else "This server has"
+    text = f"{who} {refusal.left} of {refusal.allowed} units left for today; this request costs {refusal.cost}."
+    if refusal.frees_at is None:
+        return f"{text} It is larger than the whole daily limit; ask an admin to raise it."
+    return f"{text} Quota frees up <t:{int(refusal.frees_at)}:R>."

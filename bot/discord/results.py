@@ -1,0 +1,64 @@
+"""A finished task as a message: the headline, the embed, and the files (or links) that fit the upload limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+
+from bot.discord.embeds import result_embed
+from bot.discord.files import ResultFiles, choose_files
+from bot.vocabulary import Outcome
+from db.models import TaskRecord
+
+DM_UPLOAD_LIMIT = 10 * 1024 * 1024  # a DM has no server boost: Discord's base limit
+
+
+@dataclass
+class ResultMessage:
+    """What one post of a result carries."""
+
+    content: str | None
+    embed: discord.Embed
+    files: ResultFiles
+
+
+class ResultPresenter:
+    """Renders finished tasks for the channel, a DM or a private copy, within the upload limit there."""
+
+    def __init__(self, workdir: Path, *, upload_cap: int | None = None) -> None:
+        self._workdir = workdir  # re-encoded copies live here, one folder per task and size
+        self._upload_cap = upload_cap
+
+    def limit(self, allowed: int) -> int:
+        """Return the upload limit to use where Discord allows `allowed` bytes (the operator may cap it)."""
+        return min(allowed, self._upload_cap) if self._upload_cap else allowed
+
+    async def files(self, task: TaskRecord, allowed: int) -> ResultFiles:
+        """Return the files (or links) of `task` that fit where `allowed` bytes may be uploaded."""
+        return await choose_files(task, self.limit(allowed), self._workdir)
+
+    def announcement(self, task: TaskRecord, files: ResultFiles) -> ResultMessage:
+        """Return the public post: the requester's mention and the outcome, the links, the embed."""
+        return ResultMessage(_with_links(headline(task), files), result_embed(task, files.note), files)
+
+    async def copy(self, task: TaskRecord, allowed: int) -> ResultMessage:
+        """Return a private copy (a DM or an ephemeral answer): no mention, just the result."""
+        files = await self.files(task, allowed)
+        return ResultMessage(_with_links(None, files), result_embed(task, files.note), files)
+
+
+def headline(task: TaskRecord) -> str:
+    """Return the message text: a mention of the requester (the only ping allowed) and the outcome."""
+    if task.outcome is not Outcome.SUCCEEDED:
+        return f"<@{task.user_id}>, your request failed. Nothing was charged."
+    what = "video" if task.kind.makes_video else "image"
+    return f"<@{task.user_id}>, your {what} is ready!"
+
+
+def _with_links(text: str | None, files: ResultFiles) -> str | None:
+    links = "\n".join(f"<{link}>" for link in files.links)
+    if text is None:
+        return links or None
+    return f"{text}\n{links}" if links else text

@@ -1,0 +1,104 @@
+"""Admit a request: validate and price it, then reserve quota and queue it in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.engine.codec import encode_request
+from bot.engine.context import EngineContext
+from bot.kling.models import TaskRequest
+from bot.quota import (
+    QUOTA_WINDOW,
+    LimitKind,
+    QuotaExceededError,
+    QuotaRefusal,
+    QuotaStanding,
+    decide,
+    release_time,
+    resolve_limits,
+    standing,
+)
+from bot.settings import QuotaSettings
+from db.models import NewTask, QuotaLimits, TaskRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Who asks, where the result goes, and what to make."""
+
+    guild_id: int
+    channel_id: int
+    user_id: int
+    request: TaskRequest
+    role_ids: tuple[int, ...] = ()
+
+
+class Admission:
+    """The engine's intake: nothing is stored or charged unless every check passes."""
+
+    def __init__(self, ctx: EngineContext, quota: QuotaSettings) -> None:
+        self._ctx = ctx
+        self._quota = quota
+
+    async def admit(self, submission: Submission) -> TaskRecord:
+        """Validate, price and reserve quota for a request, then queue it.
+
+        Raises `InvalidRequestError` or `QuotaExceededError`; in both cases nothing is charged.
+        """
+        ctx = self._ctx
+        prepared = ctx.client.prepare(submission.request)
+        params, images = await encode_request(prepared.request, ctx.inputs.put)
+        new = NewTask(
+            id=str(uuid.uuid4()),
+            provider=ctx.client.provider,
+            kind=prepared.request.kind,
+            guild_id=submission.guild_id,
+            channel_id=submission.channel_id,
+            user_id=submission.user_id,
+            params=params,
+            images=images,
+            callback_token=secrets.token_urlsafe(24),
+            # An image task holds a slot per image; never more than the cap, or it could never start.
+            slots=min(getattr(prepared.request, "n", 1), ctx.settings.provider_max_concurrent),
+            units=prepared.units,
+        )
+        limits = await self.limits(submission.guild_id, submission.role_ids)
+        now = ctx.clock.now()
+        refusal = await ctx.storage.quotas.reserve(
+            new, lambda usage: decide(usage, limits, new.units), now=now, window=QUOTA_WINDOW
+        )
+        if refusal is not None:
+            ctx.metrics.quota_refusals.inc()
+            raise QuotaExceededError(await self._with_release_time(refusal, new, now))
+        task = await ctx.storage.tasks.get(new.id)
+        assert task is not None  # noqa: S101 - inserted just above, in the same process
+        log.info("Task %s: queued (%s, %s units) for user %s", task.id, task.kind, task.units_reserved, task.user_id)
+        ctx.wake_submitter()
+        return task
+
+    async def limits(self, guild_id: int, role_ids: Sequence[int]) -> QuotaLimits:
+        """Return the limits that apply to a member with `role_ids` in the guild."""
+        quotas = self._ctx.storage.quotas
+        guild = await quotas.guild_policy(guild_id)
+        roles = (await quotas.role_policies(guild_id, role_ids)).values()
+        return resolve_limits(self._quota, guild, roles)
+
+    async def standing(self, guild_id: int, user_id: int, role_ids: Sequence[int]) -> QuotaStanding:
+        """Return a member's limits, usage and what is left, from the numbers admission decides on."""
+        limits = await self.limits(guild_id, role_ids)
+        usage = await self._ctx.storage.quotas.usage(guild_id, user_id, now=self._ctx.clock.now(), window=QUOTA_WINDOW)
+        return standing(usage, limits)
+
+    async def _with_release_time(self, refusal: QuotaRefusal, task: NewTask, now: float) -> QuotaRefusal:
+        """Add when waiting makes room (the active-task limit frees when a task ends, not with time)."""
+        if refusal.limit is LimitKind.ACTIVE_TASKS:
+            return refusal
+        user = task.user_id if refusal.limit is LimitKind.USER_DAILY_UNITS else None
+        counted = await self._ctx.storage.quotas.counted_reservations(task.guild_id, user, since=now - QUOTA_WINDOW)
+        return refusal.at(release_time(counted, refusal.excess, QUOTA_WINDOW))

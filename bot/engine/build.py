@@ -1,0 +1,42 @@
+"""Build the engine from the settings (the app, the Discord bot and the benchmarks do it the same way)."""
+
+from __future__ import annotations
+
+from bot.engine.clock import Clock, SystemClock
+from bot.engine.engine import Engine
+from bot.engine.inputs import InputStore
+from bot.engine.ports import DeliveryPort
+from bot.engine.results import ResultArchive, ResultFetcher
+from bot.kling.provider import ProviderClient
+from bot.metrics import Metrics
+from bot.settings import Settings
+from db import Storage
+
+HOURS = 3600.0
+
+
+def build_engine(
+    settings: Settings,
+    storage: Storage,
+    provider: ProviderClient,
+    fetcher: ResultFetcher,
+    port: DeliveryPort,
+    *,
+    clock: Clock | None = None,
+    metrics: Metrics | None = None,
+) -> Engine:
+    """Return an engine over `storage` and `provider` that hands finished tasks to `port`."""
+    return Engine(
+        storage=storage,
+        provider=provider,
+        port=port,
+        inputs=InputStore(settings.storage.input_dir),
+        archive=ResultArchive(settings.storage.archive_dir, fetcher),
+        clock=clock or SystemClock(),
+        settings=settings.engine,
+        quota=settings.quota,
+        callback_base=settings.web.callback_base,
+        webhook_secret=settings.kling.webhook_secret,
+        input_retention=settings.storage.input_retention_hours * HOURS,
+        metrics=metrics,
+    )

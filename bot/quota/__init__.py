@@ -1,0 +1,21 @@
+"""Quota: which limits apply to a member, and whether a request fits them (pure decisions, no I/O).
+
+Storage calls `decide` inside the transaction that reserves, so concurrent requests can't overshoot;
+the Discord layer turns a `QuotaRefusal` into words.
+"""
+
+from bot.quota.decision import QUOTA_WINDOW, LimitKind, QuotaExceededError, QuotaRefusal, decide, release_time
+from bot.quota.limits import resolve_limits
+from bot.quota.standing import QuotaStanding, standing
+
+__all__ = [
+    "QUOTA_WINDOW",
+    "LimitKind",
+    "QuotaExceededError",
+    "QuotaRefusal",
+    "QuotaStanding",
+    "decide",
+    "release_time",
+    "resolve_limits",
+    "standing",
+]

@@ -1,0 +1,40 @@
+"""Which limits apply to a member: the operator's defaults, then the guild's policy, then their best role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypeVar
+
+from bot.settings import QuotaSettings
+from db.models import PolicyOverride, QuotaLimits
+
+T = TypeVar("T")
+
+
+def resolve_limits(
+    defaults: QuotaSettings, guild: PolicyOverride | None, roles: Iterable[PolicyOverride]
+) -> QuotaLimits:
+    """Return the member's limits: the guild policy replaces defaults; the most generous role wins."""
+    limits = QuotaLimits(
+        user_daily_units=defaults.user_daily_units,
+        user_max_active=defaults.user_max_active,
+        guild_daily_units=defaults.guild_daily_units,
+    )
+    if guild is not None:
+        limits = _apply(limits, guild, include_guild=True)
+    roles = list(roles)
+    best_units = max((r.user_daily_units for r in roles if r.user_daily_units is not None), default=None)
+    best_active = max((r.user_max_active for r in roles if r.user_max_active is not None), default=None)
+    return _apply(limits, PolicyOverride(user_daily_units=best_units, user_max_active=best_active), include_guild=False)
+
+
+def _apply(limits: QuotaLimits, override: PolicyOverride, *, include_guild: bool) -> QuotaLimits:
+    return QuotaLimits(
+        user_daily_units=_first(override.user_daily_units, limits.user_daily_units),
+        user_max_active=_first(override.user_max_active, limits.user_max_active),
+        guild_daily_units=_first(override.guild_daily_units if include_guild else None, limits.guild_daily_units),
+    )
+
+
+def _first(override: T | None, fallback: T | None) -> T | None:
+    return override if override is not None else fallback
