@@ -14,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 
 from bot.kling.catalogue import Catalogue, ModelSpec
 from bot.kling.errors import InvalidRequestError
+from bot.kling.limits import ACCEPTED_FORMATS, MAX_IMAGE_BYTES, MIN_IMAGE_SIDE, aspect_ratio_allowed
 from bot.kling.models import (
     ImageToVideoRequest,
     MultiImageToImageRequest,
@@ -24,10 +25,6 @@ from bot.kling.models import (
 from bot.settings import Provider
 from bot.vocabulary import TaskKind
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MIN_IMAGE_SIDE = 300
-MAX_ASPECT_RATIO = 2.5
-ACCEPTED_FORMATS = {"PNG", "JPEG"}
 MAX_OUTPUT_IMAGES = 9
 MAX_CAMERA_VALUE = 10
 
@@ -160,7 +157,7 @@ def check_image(name: str, data: bytes) -> None:
         raise InvalidRequestError(
             f"The {name} is {width}×{height} px; each side must be at least {MIN_IMAGE_SIDE} px.", field=name
         )
-    if max(width, height) / min(width, height) > MAX_ASPECT_RATIO:
+    if not aspect_ratio_allowed(width, height):
         raise InvalidRequestError(
             f"The {name} is {width}×{height} px; its aspect ratio must be between 1:2.5 and 2.5:1.", field=name
         )

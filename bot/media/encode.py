@@ -10,13 +10,14 @@ from typing import Literal
 
 from PIL import Image
 
+from bot.kling.limits import MIN_IMAGE_SIDE
+
 log = logging.getLogger(__name__)
 
 OutputFormat = Literal["PNG", "JPEG"]
 
 JPEG_QUALITIES = (92, 85, 75)
 DOWNSCALE_QUALITY = 85
-MIN_SIDE = 300
 # Aim a little under the limit when shrinking: JPEG size only roughly follows the pixel count.
 _SHRINK_MARGIN = 0.95
 
@@ -36,7 +37,7 @@ class Encoded:
     notes: tuple[str, ...]
 
 
-def encode_within(image: Image.Image, limit_bytes: int, *, lossless: bool, min_side: int = MIN_SIDE) -> Encoded:
+def encode_within(image: Image.Image, limit_bytes: int, *, lossless: bool, min_side: int = MIN_IMAGE_SIDE) -> Encoded:
     """Return `image` as PNG if `lossless` and it fits, else as the best JPEG that fits in `limit_bytes`."""
     if lossless:
         data = encode(image, "PNG")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
+from bot.kling.limits import MAX_IMAGE_BYTES, MIN_IMAGE_SIDE, aspect_ratio_allowed
 from bot.media.decode import DecodedImage, decode_image
 from bot.media.encode import CannotFitError, OutputFormat, encode_within
 from bot.media.errors import IntakeError
@@ -20,10 +21,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["IntakeError", "PreparedImage", "check_dimensions", "prepare_image", "prepare_image_sync"]
 
-MAX_OUTPUT_BYTES = 10 * 1024 * 1024
-MIN_SIDE = 300
-# Kling's 2.5:1 as integers, so 750×300 is exactly allowed and no float rounding decides a refusal.
-_ASPECT_LONG, _ASPECT_SHORT = 5, 2
 _PASS_THROUGH_MODES = {"PNG": {"RGB", "RGBA", "L", "LA", "P"}, "JPEG": {"RGB", "L"}}
 _JPEG_FAMILY = {"JPEG", "MPO"}  # MPO is the multi-picture JPEG many phones save
 _ICC_SPACE = {"RGB": b"RGB ", "RGBA": b"RGB ", "L": b"GRAY"}
@@ -75,19 +72,19 @@ def prepare_image_sync(name: str, data: bytes) -> PreparedImage:
 def check_dimensions(name: str, width: int, height: int) -> None:
     """Refuse sizes Kling refuses: a side under 300 px or an aspect ratio beyond 2.5:1 either way."""
     # Shape first: a 10000×100 strip is a cropping problem before it is a size problem.
-    if max(width, height) * _ASPECT_SHORT > min(width, height) * _ASPECT_LONG:
+    if not aspect_ratio_allowed(width, height):
         raise IntakeError(
             f"The {name} is {width}×{height} px ({_ratio(width, height)}); "
             "Kling needs an aspect ratio between 1:2.5 and 2.5:1 — crop it first."
         )
-    if min(width, height) < MIN_SIDE:
-        raise IntakeError(f"The {name} is {width}×{height} px; each side must be at least {MIN_SIDE} px.")
+    if min(width, height) < MIN_IMAGE_SIDE:
+        raise IntakeError(f"The {name} is {width}×{height} px; each side must be at least {MIN_IMAGE_SIDE} px.")
 
 
 def _passes_through(decoded: DecodedImage, size: int) -> bool:
     modes = _PASS_THROUGH_MODES.get(decoded.format, set())
     upright = decoded.orientation == 1
-    return decoded.image.mode in modes and upright and not decoded.animated and size <= MAX_OUTPUT_BYTES
+    return decoded.image.mode in modes and upright and not decoded.animated and size <= MAX_IMAGE_BYTES
 
 
 def _reencode(name: str, decoded: DecodedImage, size: int) -> PreparedImage:
@@ -103,14 +100,14 @@ def _reencode(name: str, decoded: DecodedImage, size: int) -> PreparedImage:
     _strip_metadata(image)
     lossless = decoded.format not in _JPEG_FAMILY or image.mode == "RGBA"
     try:
-        encoded = encode_within(image, MAX_OUTPUT_BYTES, lossless=lossless, min_side=MIN_SIDE)
+        encoded = encode_within(image, MAX_IMAGE_BYTES, lossless=lossless, min_side=MIN_IMAGE_SIDE)
     except CannotFitError as exc:
         raise IntakeError(f"The {name} can't be made smaller than 10 MB without shrinking it too much.") from exc
     source = "JPEG" if decoded.format in _JPEG_FAMILY else decoded.format
     if source != encoded.format:
         notes.insert(0, f"converted {source} to {encoded.format}")
     notes.extend(encoded.notes)
-    if size > MAX_OUTPUT_BYTES and not encoded.notes:
+    if size > MAX_IMAGE_BYTES and not encoded.notes:
         notes.append("re-encoded to fit 10 MB")  # a big JPEG that fit at the first quality step
     return PreparedImage(encoded.data, encoded.format, encoded.width, encoded.height, tuple(notes))
 
