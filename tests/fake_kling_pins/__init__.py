@@ -1,0 +1,1 @@
+"""Pin the behaviour of the fake Kling server that other tests lean on."""

@@ -1,0 +1,39 @@
+"""Raw HTTP calls to the fake, as a provider client would make them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+
+from tests.fake_kling import FakeKling, b64
+from tests.fake_kling.testing import bearer, create_url, minimal_body, query_url
+
+KEY = bearer("test-api-key")
+WHSEC = "whsec_" + b64(b"0123456789abcdef0123456789abcdef")
+
+
+async def call(http: aiohttp.ClientSession, method: str, url: str, **kwargs: Any) -> tuple[int, Any]:
+    kwargs.setdefault("headers", KEY)
+    async with http.request(method, url, **kwargs) as resp:
+        text = await resp.text()
+        try:
+            return resp.status, json.loads(text)
+        except ValueError:
+            return resp.status, text
+
+
+async def create(http: aiohttp.ClientSession, fake: FakeKling, kind: Any = "image2video", **fields: Any) -> Any:
+    status, body = await call(http, "POST", create_url(fake, kind), json=minimal_body(kind, fake.dialect, **fields))
+    assert status == 200, body
+    return body
+
+
+def task_of(body: Any) -> Any:
+    """Return the official task object from an official/CometAPI or AnyFast query answer."""
+    return body["data"]["data"]["data"] if body.get("code") == "success" else body["data"]
+
+
+async def probe(http: aiohttp.ClientSession, fake: FakeKling, headers: dict[str, str]) -> tuple[int, Any]:
+    return await call(http, "GET", query_url(fake, "image2video", "nope"), headers=headers)
