@@ -20,6 +20,8 @@ from discord.ext import commands
 from PIL import Image
 
 from tests.fake_discord import MIB, FakeChannel, FakeDiscord, FakeInteraction, FakeUser
+from tests.fake_discord.errors import DiscordError
+from tests.fake_discord.messages import check_embeds
 
 TOKEN = "fake-bot-token"
 STEP = 5.0  # the longest any single wait may take
@@ -217,3 +219,22 @@ async def test_sitecustomize_points_discord_at_the_fake_only_when_asked() -> Non
     outputs = await asyncio.gather(run_python(script, {**env, **pointed}), run_python(script, env))
     assert outputs[0].split() == ["http://127.0.0.1:9/api/v10", "ws://127.0.0.1:9/gateway"]
     assert outputs[1].split() == ["https://discord.com/api/v10", "wss://gateway.discord.gg/"]
+
+
+@pytest.mark.parametrize(
+    ("embed", "where"),
+    [
+        ({"fields": [{"name": "Prompt", "value": "x" * 1025}]}, "embeds.0.fields.0.value"),
+        ({"description": "x" * 4097}, "embeds.0.description"),
+        ({"title": "x" * 257}, "embeds.0.title"),
+        ({"fields": [{"name": "n", "value": "v"}] * 26}, "embeds.0.fields"),
+        ({"description": "x" * 4000, "fields": [{"name": "a", "value": "x" * 1000}] * 2}, "embeds"),
+    ],
+)
+def test_embed_limits_are_discords(embed: dict[str, Any], where: str) -> None:
+    """Field values over 1,024, descriptions over 4,096, titles over 256, 26 fields, 6,000 in all: 400/50035."""
+    with pytest.raises(DiscordError) as refused:
+        check_embeds([embed])
+    assert (refused.value.status, refused.value.code) == (400, 50035)
+    assert where in refused.value.errors
+    check_embeds([{"fields": [{"name": "Prompt", "value": "x" * 1024}], "description": "x" * 4096}])

@@ -7,7 +7,8 @@ import discord
 from bot.vocabulary import Outcome, TaskKind, TaskState
 from db.models import TaskRecord
 
-PROMPT_PREVIEW = 900  # characters; a field holds 1024
+FIELD_VALUE_MAX = 1024  # Discord's limit on an embed field's value
+REASON_PREVIEW = 1000  # a failure reason shown in a status description (4,096 at most)
 KIND_TITLES = {
     TaskKind.IMAGE_TO_VIDEO: "Animated image",
     TaskKind.MULTI_IMAGE_TO_VIDEO: "Blended video",
@@ -35,12 +36,20 @@ def title_of(task: TaskRecord) -> str:
     return KIND_TITLES.get(task.kind, "Kling task")
 
 
+def fit(text: str, limit: int = FIELD_VALUE_MAX) -> str:
+    """Return `text` with markdown made inert, cut to at most `limit` characters (escaping counts too)."""
+    escaped = discord.utils.escape_markdown(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:  # never end on half an escape, which would eat the "…"
+        cut = cut[:-1]
+    return cut + "…"
+
+
 def prompt_of(task: TaskRecord) -> str:
-    """Return the prompt, shortened for an embed field, with markdown made inert."""
-    prompt = str(task.params.get("prompt") or "").strip() or "(no prompt)"
-    if len(prompt) > PROMPT_PREVIEW:
-        prompt = prompt[:PROMPT_PREVIEW] + "…"
-    return discord.utils.escape_markdown(prompt)
+    """Return the prompt, fitted to an embed field, with markdown made inert."""
+    return fit(str(task.params.get("prompt") or "").strip() or "(no prompt)")
 
 
 def status_embed(task: TaskRecord, queue_position: int | None) -> discord.Embed:
@@ -49,7 +58,7 @@ def status_embed(task: TaskRecord, queue_position: int | None) -> discord.Embed:
     if task.state is TaskState.QUEUED and queue_position is not None:
         line += f" — #{queue_position} in line"
     if task.state is TaskState.FAILED and task.error_reason:
-        line += f": {task.error_reason}"
+        line += f": {fit(task.error_reason, REASON_PREVIEW)}"
     embed = discord.Embed(title=title_of(task), description=line, colour=STATUS_COLOUR)
     embed.add_field(name="Prompt", value=prompt_of(task), inline=False)
     embed.add_field(name="Requested by", value=f"<@{task.user_id}>")
@@ -67,14 +76,16 @@ def result_embed(task: TaskRecord, note: str | None = None) -> discord.Embed:
     )
     embed.add_field(name="Prompt", value=prompt_of(task), inline=False)
     if not succeeded:
-        embed.add_field(name="Why", value=task.error_reason or "The video service could not make it.", inline=False)
+        embed.add_field(
+            name="Why", value=fit(task.error_reason or "The video service could not make it."), inline=False
+        )
     for label, key in (("Model", "model"), ("Mode", "mode"), ("Duration", "duration"), ("Images", "n")):
         value = task.params.get(key)
         if value not in (None, ""):
-            embed.add_field(name=label, value=f"{value} s" if key == "duration" else str(value))
+            embed.add_field(name=label, value=fit(f"{value} s" if key == "duration" else str(value), 100))
     units = task.units_charged if succeeded else 0
     embed.add_field(name="Units", value=f"{units}" if succeeded else "0 (refunded)")
     if note:
-        embed.add_field(name="Note", value=note, inline=False)
+        embed.add_field(name="Note", value=fit(note), inline=False)
     embed.set_footer(text=f"Task {task.id}")
     return embed

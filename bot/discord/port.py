@@ -10,7 +10,7 @@ import discord
 
 from bot.discord.buttons import result_view
 from bot.discord.files import ResultFiles, links_only
-from bot.discord.results import DM_UPLOAD_LIMIT, ResultPresenter
+from bot.discord.results import DM_UPLOAD_LIMIT, ResultPresenter, marker
 from bot.discord.status import StatusBoard
 from bot.engine import DeliveryError, DeliveryReceipt
 from bot.metrics import Metrics
@@ -104,24 +104,41 @@ class DiscordDelivery:
     async def _post(self, target: discord.abc.Messageable, task: TaskRecord, allowed: int) -> discord.Message:
         files = await self._results.files(task, allowed)
         try:
-            message = await self._send(target, task, files)
+            message = await self._send_or_plain(target, task, files)
         except discord.HTTPException as exc:
             if exc.code != UPLOAD_REFUSED and exc.status != 413:
                 raise
             log.warning("Task %s: upload refused (%s); posting a link instead", task.id, exc)
             files = links_only(task, REFUSED_NOTE)
-            message = await self._send(target, task, files)
+            message = await self._send_or_plain(target, task, files)
         where = "dm" if isinstance(target, discord.DMChannel) else "channel"
         self._metrics.deliveries.labels(f"{files.route}-{where}").inc()
         return message
 
-    async def _send(self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles) -> discord.Message:
+    async def _send_or_plain(
+        self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles
+    ) -> discord.Message:
+        """Post the rich result; if Discord refuses its form (400), post it as plain text: never lose a result."""
         message = self._results.announcement(task, files)
+        try:
+            return await self._send(target, task, files, content=message.content, embed=message.embed, buttons=True)
+        except discord.HTTPException as exc:
+            if exc.status != 400 or exc.code == UPLOAD_REFUSED:
+                raise
+            log.error("Task %s: Discord refused the result's form (%s); posting it as plain text", task.id, exc)
+        return await self._send(
+            target, task, files, content=self._results.plain(task, files), embed=None, buttons=False
+        )
+
+    async def _send(
+        self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles, *,
+        content: str | None, embed: discord.Embed | None, buttons: bool,
+    ) -> discord.Message:  # fmt: skip
         return await target.send(
-            content=message.content,
-            embed=message.embed,
+            content=content,
+            embed=embed if embed is not None else discord.utils.MISSING,
             files=files.discord_files(),
-            view=result_view(task),
+            view=result_view(task) if buttons else discord.utils.MISSING,
             allowed_mentions=discord.AllowedMentions(
                 everyone=False, roles=False, replied_user=False, users=[discord.Object(task.user_id)]
             ),
@@ -130,4 +147,5 @@ class DiscordDelivery:
 
 
 def _carries(message: discord.Message, task: TaskRecord) -> bool:
-    return any((embed.footer.text or "") == f"Task {task.id}" for embed in message.embeds)
+    in_footer = any((embed.footer.text or "") == f"Task {task.id}" for embed in message.embeds)
+    return in_footer or message.content.endswith(marker(task))

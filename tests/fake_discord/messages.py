@@ -17,6 +17,9 @@ NONCE_TTL_SECONDS = 300.0
 MAX_FILES = 10
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
+# Discord's embed limits (docs: "Embed Limits"): per part, and 6,000 characters over every embed of a message.
+EMBED_TITLE, EMBED_DESCRIPTION, EMBED_FIELDS, FIELD_NAME, FIELD_VALUE = 256, 4096, 25, 256, 1024
+EMBED_FOOTER, EMBED_AUTHOR, EMBED_TOTAL = 2048, 256, 6000
 HISTORY_DEFAULT, HISTORY_MAX = 50, 100
 
 
@@ -26,10 +29,38 @@ def check_body(body: dict[str, Any], files: Files, limit: int) -> None:
         raise form_error("content", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CONTENT} or fewer in length.")
     if len(body.get("embeds") or []) > MAX_EMBEDS:
         raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_EMBEDS} or fewer in length.")
+    check_embeds(body.get("embeds") or [])
     if len(files) > MAX_FILES:
         raise form_error("files", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FILES} or fewer in length.")
     if any(len(data) > limit for _, data in files.values()):
         raise DiscordError(413, 40005)
+
+
+def check_embeds(embeds: list[dict[str, Any]]) -> None:
+    """Reject embeds over any of Discord's documented limits, as Discord does (400, code 50035)."""
+    total = 0
+    for n, embed in enumerate(embeds):
+        parts = [
+            (f"embeds.{n}.title", embed.get("title"), EMBED_TITLE),
+            (f"embeds.{n}.description", embed.get("description"), EMBED_DESCRIPTION),
+            (f"embeds.{n}.footer.text", (embed.get("footer") or {}).get("text"), EMBED_FOOTER),
+            (f"embeds.{n}.author.name", (embed.get("author") or {}).get("name"), EMBED_AUTHOR),
+        ]
+        fields = embed.get("fields") or []
+        if len(fields) > EMBED_FIELDS:
+            raise form_error(
+                f"embeds.{n}.fields", "BASE_TYPE_MAX_LENGTH", f"Must be {EMBED_FIELDS} or fewer in length."
+            )
+        for i, field in enumerate(fields):
+            parts.append((f"embeds.{n}.fields.{i}.name", field.get("name"), FIELD_NAME))
+            parts.append((f"embeds.{n}.fields.{i}.value", field.get("value"), FIELD_VALUE))
+        for where, text, limit in parts:
+            length = len(text or "")
+            if length > limit:
+                raise form_error(where, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+            total += length
+    if total > EMBED_TOTAL:
+        raise form_error("embeds", "MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {EMBED_TOTAL}")
 
 
 def resolve_embeds(embeds: list[dict[str, Any]] | None, attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:
