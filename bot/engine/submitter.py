@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from bot.engine.codec import decode_request
 from bot.engine.context import EngineContext
@@ -17,6 +18,7 @@ from db.models import TaskRecord
 log = logging.getLogger(__name__)
 
 CONCURRENCY_PAUSE = 30.0  # seconds to hold the queue after a 1303, unless a task finishes sooner
+MAX_PAUSE = 300.0  # never hold the queue longer on the provider's word (a Retry-After of a day, or "inf")
 MISSING_INPUT = "Its input images expired before it could be sent; please submit it again."
 STAYED_FULL = "The video service stayed too busy to start it in time. Nothing was charged; please try again later."
 QUEUE_SCAN = 1000  # expired queued tasks failed per step
@@ -39,9 +41,9 @@ class Submitter:
     async def step(self) -> float | None:
         """Submit as many queued tasks as free slots allow; return when to look again (None: when woken)."""
         tasks = self.ctx.storage.tasks
+        await self._expire_waiting()  # also while paused: a waiting task's deadline doesn't wait
         if self.ctx.clock.now() < self.paused_until:
             return self.paused_until
-        await self._expire_waiting()
         free = self.ctx.settings.provider_max_concurrent - await tasks.in_flight_slots()
         for task in await tasks.queued_fair(limit=max(free, 0)):
             if task.slots > free or self.ctx.clock.now() < self.paused_until:
@@ -160,7 +162,7 @@ class Submitter:
 
     async def _requeue(self, task: TaskRecord, exc: ConcurrencyLimitError | RateLimitedError) -> None:
         now = self.ctx.clock.now()
-        pause = exc.retry_after if exc.retry_after is not None else CONCURRENCY_PAUSE
+        pause = capped_pause(exc.retry_after)
         self.paused_until = max(self.paused_until, now + pause)
         log.info("Task %s: provider at capacity (%s); back in the queue for %.0f s", task.id, exc.code, pause)
         updated = await self.ctx.storage.tasks.transition(
@@ -187,3 +189,10 @@ class Submitter:
 
     async def _fail(self, task: TaskRecord, reason: str) -> None:
         await record_failure(self.ctx, task, reason, (TaskState.QUEUED, TaskState.SUBMITTING))
+
+
+def capped_pause(retry_after: float | None) -> float:
+    """Return how long to hold the queue after a capacity refusal: the provider's word, within reason."""
+    if retry_after is None or math.isnan(retry_after):
+        return CONCURRENCY_PAUSE
+    return min(max(retry_after, 0.0), MAX_PAUSE)

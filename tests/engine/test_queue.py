@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 
+from bot.engine.submitter import STAYED_FULL
 from bot.kling.models import MultiImageToImageRequest
 from bot.settings import EngineSettings, QuotaSettings
 from bot.vocabulary import TaskKind, TaskState
 from tests.engine.harness import Harness
+from tests.fake_kling import Fault
 from tests.kling_requests import PNG, request_of
 
 KIND = TaskKind.TEXT_TO_VIDEO
@@ -105,3 +107,24 @@ async def test_an_expired_pause_does_not_spin(harness: Harness, fake_options: di
     await harness.fake.advance(60)  # the pause is over; the slot is still taken
     due = await engine.submitter.step()
     assert due is None or due > harness.fake.clock.now()
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+@pytest.mark.parametrize("retry_after", [86_400.0, float("inf")])
+async def test_a_huge_retry_after_neither_freezes_the_queue_nor_skips_expiry(
+    harness: Harness, retry_after: float
+) -> None:
+    """A 1303 asking for a day (or forever) pauses for minutes at most; queued tasks still expire and refund."""
+    engine = harness.engine
+    assert engine is not None
+    harness.fake.inject(Fault(op="create", status=429, code=1303, retry_after=retry_after, times=1000))
+    (task_id,) = await submit_spaced(harness, [1])
+    await engine.drain()
+    assert (await harness.task(task_id)).state is TaskState.QUEUED
+    assert engine.submitter.paused_until - harness.fake.clock.now() <= 300
+    for _ in range(13):  # 65 minutes, past the 60-minute deadline, in pauses' steps
+        await harness.fake.advance(300)
+        await engine.drain()
+    done = await harness.task(task_id)
+    assert (done.outcome, done.error_reason) == ("failed", STAYED_FULL)
+    assert await harness.ledger(task_id) == {"reserve": done.units_reserved, "refund": done.units_reserved}
