@@ -61,6 +61,8 @@ class TaskRecord(BaseModel):
     delivery_error: str | None = None
     submit_attempts: int = 0
     polls: int = 0
+    empty_result_checks: int = 0
+    generation_seconds: float | None = None
     delivery_attempts: int = 0
     created_at: float
     updated_at: float

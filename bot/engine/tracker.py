@@ -24,6 +24,9 @@ TIMED_OUT = "The video service did not finish it within {minutes:.0f} minutes. N
 LOST = "The video service no longer knows this task. Nothing was charged."
 UNCONFIRMED = "The video service could not be asked about it for hours. Nothing was charged."
 LOOKUP_FAILURE_CAP = 6 * 3600.0  # past the deadline, keep asking through failures this long
+NO_RESULT = "The video service reported it finished but sent no result. Nothing was charged."
+EMPTY_RESULT_LOOKS = 5  # a "finished" task with no result URLs is looked at this many more times
+EMPTY_RESULT_RECHECK = 10.0  # seconds before the first second look, growing linearly (150 s in all)
 
 
 class Tracker:
@@ -86,7 +89,9 @@ class Tracker:
     async def _apply(self, task: TaskRecord, remote: KlingTask | None) -> None:
         now = self.ctx.clock.now()
         past_deadline = task.deadline_at is not None and now >= task.deadline_at
-        if remote is not None and remote.status is TaskStatus.SUCCEEDED:
+        if remote is not None and remote.status is TaskStatus.SUCCEEDED and not remote.result_urls:
+            await self._no_result_yet(task, now)
+        elif remote is not None and remote.status is TaskStatus.SUCCEEDED:
             await self._succeed(task, remote)
         elif remote is not None and remote.status is TaskStatus.FAILED:
             await self._fail(task, remote.failure_reason or "The video service could not make it.")
@@ -101,6 +106,17 @@ class Tracker:
             await self.ctx.notify(updated)
         else:
             await self._later(task)
+
+    async def _no_result_yet(self, task: TaskRecord, now: float) -> None:
+        """ "Finished" with nothing to fetch: look again a few times before calling it a (refunded) failure."""
+        if task.empty_result_checks >= EMPTY_RESULT_LOOKS:
+            log.warning("Task %s: finished without a result after %d looks", task.id, task.empty_result_checks)
+            await self._fail(task, NO_RESULT)
+            return
+        checks = task.empty_result_checks + 1
+        await self.ctx.storage.tasks.update(
+            task.id, now=now, empty_result_checks=checks, next_poll_at=now + EMPTY_RESULT_RECHECK * checks
+        )
 
     async def _succeed(self, task: TaskRecord, remote: KlingTask) -> None:
         if await record_success(self.ctx, task, remote) is not None:

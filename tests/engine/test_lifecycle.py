@@ -45,3 +45,34 @@ async def test_states_are_reported_in_order(harness: Harness) -> None:
         TaskState.SUCCEEDED,
         TaskState.DELIVERED,
     ]
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_finished_without_urls_waits_for_the_result(harness: Harness) -> None:
+    """ "succeed" with an empty result list is not charged as done: a later look finds the file and posts it."""
+    harness.fake.store.results_delay = 20.0
+    task = await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO))
+    await harness.finish_all()
+    for _ in range(6):
+        await harness.fake.advance(10)
+        assert harness.engine is not None
+        await harness.engine.drain()
+    done = await harness.task(task.id)
+    assert (done.state, done.outcome) == (TaskState.DELIVERED, "succeeded")
+    assert len(harness.port.files[task.id]) == 1
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_finished_without_urls_for_good_is_a_refunded_failure(harness: Harness) -> None:
+    """A result list that never fills is looked at a bounded number of times, then failed and refunded."""
+    harness.fake.store.results_delay = float("inf")
+    task = await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO))
+    await harness.finish_all()
+    for _ in range(30):
+        await harness.fake.advance(30)
+        assert harness.engine is not None
+        await harness.engine.drain()
+    done = await harness.task(task.id)
+    assert (done.state, done.outcome) == (TaskState.DELIVERED, "failed")
+    assert "sent no result" in (done.error_reason or "")
+    assert await harness.ledger(task.id) == {"reserve": done.units_reserved, "refund": done.units_reserved}

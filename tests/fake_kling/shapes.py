@@ -81,6 +81,8 @@ def task_object(task: FakeTask, base_url: str) -> dict[str, Any]:
 def task_result(task: FakeTask, base_url: str, watermark: bool) -> dict[str, Any]:
     """Return `task_result` with result URLs served by the fake itself."""
     root = f"{base_url}/results/{task.task_id}"
+    if not task.results_ready:
+        return {"images": []} if task.kind == IMAGE_KIND else {"videos": []}
     if task.kind == IMAGE_KIND:
         images = [{"index": i, "url": f"{root}/{i}.png"} for i in range(task.n_outputs)]
         return {"images": images}

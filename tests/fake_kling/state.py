@@ -49,6 +49,7 @@ class FakeTask:
     n_outputs: int = 1
     units: str = "0"
     result_id: str = field(default_factory=new_numeric_id)
+    results_ready: bool = True  # False: "succeed" is reported with an empty task_result (see results_delay)
 
     @property
     def active(self) -> bool:
@@ -86,6 +87,8 @@ class TaskStore:
         self.tasks: dict[str, FakeTask] = {}
         self.creates_by_external_id: collections.Counter[str] = collections.Counter()
         self.outcome: Outcome = default_outcome
+        # Seconds after "succeed" during which task_result is still empty (inf: never filled), as seen in the wild.
+        self.results_delay = 0.0
         self._processing_after = processing_after
         self._finish_after = finish_after
         self._on_change = on_change
@@ -178,6 +181,8 @@ class TaskStore:
             if task.status == "processing" and now >= task.finish_at:
                 self._finish(task)
                 self._on_change(task)
+            if task.status == "succeed" and not task.results_ready and now >= task.finish_at + self.results_delay:
+                task.results_ready = True
 
     def _finish(self, task: FakeTask) -> None:
         reason = self.outcome(task)
@@ -185,6 +190,7 @@ class TaskStore:
         if reason is None:
             task.status = "succeed"
             task.units = format_units(_units(task))
+            task.results_ready = self.results_delay <= 0
         else:
             task.status = "failed"
             task.fail_reason = reason
