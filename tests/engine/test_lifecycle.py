@@ -50,9 +50,10 @@ async def test_states_are_reported_in_order(harness: Harness) -> None:
 @pytest.mark.parametrize("dialect", ["official"])
 async def test_finished_without_urls_waits_for_the_result(harness: Harness) -> None:
     """ "succeed" with an empty result list is not charged as done: a later look finds the file and posts it."""
-    harness.fake.store.results_delay = 20.0
+    harness.fake.store.results_delay = 160.0  # finished at 60 s, first looked at 200 s, files listed from 220 s
     task = await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO))
     await harness.finish_all()
+    assert (await harness.task(task.id)).state is TaskState.SUBMITTED
     for _ in range(6):
         await harness.fake.advance(10)
         assert harness.engine is not None
