@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,16 +39,25 @@ class InputStore:
             os.utime(path)  # fresh again: the retention window restarts
             return digest
         self.root.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        with temporary.open("wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+        # A temporary file of its own (two first uploads of one image may run at once), renamed into place:
+        # whichever rename lands last replaces identical bytes, so every caller succeeds.
+        descriptor, temporary = tempfile.mkstemp(dir=self.root, prefix=f".{digest[:16]}.", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
         return digest
 
     def _prune(self, older_than: float, keep: set[str]) -> int:
         removed = 0
+        for leftover in self.root.glob(".*.tmp"):  # a write cut short by a crash
+            if leftover.stat().st_mtime < older_than:
+                leftover.unlink(missing_ok=True)
         for path in self.root.glob("*.bin"):
             if path.stem not in keep and path.stat().st_mtime < older_than:
                 path.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -34,3 +35,13 @@ async def test_same_image_is_stored_once_and_pruned_only_when_old_and_unused(tmp
     assert await store.prune(time.time() - 3600, keep={kept}) == 1
     assert await store.get(kept) == PNG
     assert not (tmp_path / f"{old}.bin").exists()
+
+
+async def test_the_same_new_image_stored_twenty_times_at_once(tmp_path: Path) -> None:
+    """Twenty first uploads of one image race on nothing: all succeed, one file, no stray temporaries."""
+    store = InputStore(tmp_path)
+    data = os.urandom(2 * 1024 * 1024)
+    digests = await asyncio.gather(*(store.put(data) for _ in range(20)))
+    assert len(set(digests)) == 1
+    assert [path.name for path in tmp_path.iterdir()] == [f"{digests[0]}.bin"]
+    assert await store.get(digests[0]) == data
