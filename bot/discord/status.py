@@ -23,11 +23,18 @@ from db.models import TaskRecord
 log = logging.getLogger(__name__)
 
 MIN_EDIT_INTERVAL = 10.0  # seconds between edits of one task's status (channel rate limits)
+EDIT_TIMEOUT = 15.0  # seconds one status edit may take (rate limits included) before it is given up
+MAX_PENDING = 1000  # tasks with an edit waiting; past this, non-final changes are dropped (the next one shows)
 FINAL = (TaskState.DELIVERED, TaskState.DELIVERY_FAILED)
 
 
 class StatusBoard:
-    """Posts and edits each task's status message, coalescing bursts of changes into one edit."""
+    """Posts and edits each task's status message, coalescing bursts of changes into one edit.
+
+    The engine tells it about changes through `update`, which never waits on Discord: edits are queued
+    (one per task, the newest state wins, at most `max_pending` tasks) and sent by one background
+    runner, each with a timeout. A rate-limited channel slows its own status edits, nothing else.
+    """
 
     def __init__(
         self,
@@ -36,14 +43,20 @@ class StatusBoard:
         *,
         min_interval: float = MIN_EDIT_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        edit_timeout: float = EDIT_TIMEOUT,
+        max_pending: int = MAX_PENDING,
     ) -> None:
         self._client = client
         self._storage = storage
         self._min_interval = min_interval
         self._clock = clock
+        self._edit_timeout = edit_timeout
+        self._max_pending = max_pending
         self._last_edit: dict[str, float] = {}
         self._latest: dict[str, TaskRecord] = {}
-        self._pending: dict[str, asyncio.Task[None]] = {}
+        self._due: dict[str, float] = {}
+        self._wake = asyncio.Event()
+        self._runner: asyncio.Task[None] | None = None
 
     async def post(self, task: TaskRecord, queue_position: int | None) -> None:
         """Post the first status message in the task's channel and remember it."""
@@ -63,44 +76,61 @@ class StatusBoard:
             await self.update(current)
 
     async def update(self, task: TaskRecord) -> None:
-        """Show a state change: now if the last edit is old enough (or the task is done), else a bit later."""
+        """Queue a state change for its status message: soon if the last edit is old enough (or it is final)."""
         if task.status_message_id is None:
             return
-        self._latest[task.id] = task
-        if task.state in FINAL:
-            pending = self._pending.pop(task.id, None)
-            if pending is not None:
-                pending.cancel()
-            await self._flush(task.id)
-            self._last_edit.pop(task.id, None)
+        final = task.state in FINAL
+        if task.id not in self._latest and len(self._latest) >= self._max_pending and not final:
+            log.debug("Task %s: status edit dropped, %d already waiting", task.id, len(self._latest))
             return
-        if task.id in self._pending:
-            return  # the scheduled edit will show this newest state
-        wait = self._last_edit.get(task.id, float("-inf")) + self._min_interval - self._clock()
-        if wait <= 0:
-            await self._flush(task.id)
-        else:
-            self._pending[task.id] = asyncio.create_task(self._flush_later(task.id, wait))
+        self._latest[task.id] = task
+        earliest = self._last_edit.get(task.id, float("-inf")) + self._min_interval
+        due = self._clock() if final else max(earliest, self._clock())
+        self._due[task.id] = min(due, self._due.get(task.id, due))
+        self._ensure_runner()
+        self._wake.set()
 
     async def close(self) -> None:
-        """Cancel the edits still waiting."""
-        for pending in self._pending.values():
-            pending.cancel()
-        for pending in list(self._pending.values()):
+        """Stop sending edits (the ones still waiting are dropped)."""
+        if self._runner is not None:
+            self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await pending
-        self._pending.clear()
+                await self._runner
+            self._runner = None
 
-    async def _flush_later(self, task_id: str, wait: float) -> None:
-        await asyncio.sleep(wait)
-        self._pending.pop(task_id, None)
-        await self._flush(task_id)
+    def _ensure_runner(self) -> None:
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run(), name="status-edits")
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            now = self._clock()
+            for task_id in [t for t, due in self._due.items() if due <= now]:
+                del self._due[task_id]
+                await self._send(task_id)
+            if self._due:
+                wait = max(min(self._due.values()) - self._clock(), 0.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+            else:
+                await self._wake.wait()
+
+    async def _send(self, task_id: str) -> None:
+        try:
+            await asyncio.wait_for(self._flush(task_id), self._edit_timeout)
+        except TimeoutError:
+            log.info("Task %s: status edit timed out after %.0f s", task_id, self._edit_timeout)
+        except Exception:  # one bad edit must not stop the others
+            log.exception("Task %s: status edit failed", task_id)
 
     async def _flush(self, task_id: str) -> None:
         task = self._latest.pop(task_id, None)
         if task is None or task.status_message_id is None:
             return
         self._last_edit[task_id] = self._clock()
+        if task.state in FINAL:
+            self._last_edit.pop(task_id, None)
         position = await self._storage.tasks.queue_position(task.id) if task.state is TaskState.QUEUED else None
         embed = status_embed(task, position)
         if task.delivery_message_id is not None and task.state is TaskState.DELIVERED:

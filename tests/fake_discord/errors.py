@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
@@ -101,6 +102,25 @@ class InjectedError:
     def matches(self, method: str, path: str) -> bool:
         """Return whether this rule applies to the request."""
         return self.times > 0 and self.method in ("*", method) and self.pattern.fullmatch(path) is not None
+
+
+class HeldRoutes:
+    """Requests that wait, unanswered, until the test releases them (a Discord that hangs on a route)."""
+
+    def __init__(self) -> None:
+        self.rules: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
+
+    def add(self, method: str, path_glob: str) -> asyncio.Event:
+        """Hold matching requests until the returned event is set."""
+        gate = asyncio.Event()
+        self.rules.append((method.upper(), glob_regex(path_glob), gate))
+        return gate
+
+    async def wait(self, method: str, path: str) -> None:
+        """Wait while a rule holds this request."""
+        for rule_method, pattern, gate in self.rules:
+            if rule_method in ("*", method) and pattern.fullmatch(path) and not gate.is_set():
+                await gate.wait()
 
 
 class ErrorInjector:

@@ -44,6 +44,7 @@ def discord_middleware(fake: FakeDiscord) -> Callable[[web.Request, Handler], Aw
         try:
             if is_api:
                 check_auth(fake.token, request, path)
+                await fake.held.wait(request.method, path)
                 if (error := fake.injector.take(request.method, path)) is not None:
                     raise error
             return await handler(request)

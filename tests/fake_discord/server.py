@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Mapping
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from .builders import application_payload, ready_payload
 from .commands import CommandStore
-from .errors import DiscordError, ErrorInjector
+from .errors import DiscordError, ErrorInjector, HeldRoutes
 from .gateway import Gateway
 from .messages import MessageStore
 from .models import FakeChannel, FakeGuild, FakeInteraction, FakeUser, Snowflakes
@@ -55,6 +56,7 @@ class FakeDiscord:
         self.command_store = CommandStore(self.ids, self.application_id, self.changes)
         self.gateway = Gateway(token, heartbeat_interval_ms, self.changes, self._identify_events)
         self.injector = ErrorInjector()
+        self.held = HeldRoutes()
         self.requests: list[tuple[str, str]] = []
         self.interactions: dict[int, FakeInteraction] = {}
         self._runner: web.AppRunner | None = None
@@ -233,6 +235,10 @@ class FakeDiscord:
     ) -> None:
         """Answer the next `times` matching REST requests (path under /api/v10, `*` = one segment) with an error."""
         self.injector.add(method, path_glob, DiscordError(status, code, message, retry_after=retry_after), times)
+
+    def hold_rest(self, method: str, path_glob: str) -> asyncio.Event:
+        """Leave matching REST requests unanswered until the returned event is set."""
+        return self.held.add(method, path_glob)
 
     async def disconnect_gateway(self, code: int = 4000) -> None:
         """Close the bot's websocket with a resumable code; it should RESUME."""

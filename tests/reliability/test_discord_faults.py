@@ -68,3 +68,16 @@ async def test_gateway_disconnect_mid_task(stage: StageFactory) -> None:
     await wait_for(lambda: s.results().get(task_id))
     assert s.discord.resumes >= 1
     assert s.results() == {task_id: 1}
+
+
+@pytest.mark.timeout(120)
+async def test_hanging_status_edits_do_not_hold_results_back(stage: StageFactory) -> None:
+    """Discord never answers a status edit in the channel: every result is still posted, once."""
+    s = await stage(users=3)
+    release = s.discord.hold_rest("PATCH", f"/channels/{s.channel.id}/messages/*")
+    ids = [task_id_of(await s.ask(user)) for user in s.users]
+    try:
+        await wait_for(lambda: all(s.results().get(task_id) for task_id in ids), seconds=20)
+    finally:
+        release.set()
+    assert s.results() == dict.fromkeys(ids, 1)
