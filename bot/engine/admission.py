@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bot.engine.codec import encode_request
 from bot.engine.context import EngineContext
@@ -53,6 +54,14 @@ class Admission:
         """
         ctx = self._ctx
         prepared = ctx.client.prepare(submission.request)
+        limits = await self.limits(submission.guild_id, submission.role_ids)
+        # Refuse before keeping any image: a member at their limit must not fill the disk for free.
+        # (The reservation below decides again, atomically; only a request racing past this check
+        # leaves its images behind, for the hourly pruning.)
+        early = await self._precheck(submission, limits, prepared.units)
+        if early is not None:
+            ctx.metrics.quota_refusals.inc()
+            raise QuotaExceededError(early)
         params, images = await encode_request(prepared.request, ctx.inputs.put)
         new = NewTask(
             id=str(uuid.uuid4()),
@@ -68,14 +77,13 @@ class Admission:
             slots=min(getattr(prepared.request, "n", 1), ctx.settings.provider_max_concurrent),
             units=prepared.units,
         )
-        limits = await self.limits(submission.guild_id, submission.role_ids)
         now = ctx.clock.now()
         refusal = await ctx.storage.quotas.reserve(
             new, lambda usage: decide(usage, limits, new.units), now=now, window=QUOTA_WINDOW
         )
         if refusal is not None:
             ctx.metrics.quota_refusals.inc()
-            raise QuotaExceededError(await self._with_release_time(refusal, new, now))
+            raise QuotaExceededError(await self._with_release_time(refusal, new.guild_id, new.user_id, now))
         task = await ctx.storage.tasks.get(new.id)
         assert task is not None  # noqa: S101 - inserted just above, in the same process
         log.info("Task %s: queued (%s, %s units) for user %s", task.id, task.kind, task.units_reserved, task.user_id)
@@ -95,10 +103,20 @@ class Admission:
         usage = await self._ctx.storage.quotas.usage(guild_id, user_id, now=self._ctx.clock.now(), window=QUOTA_WINDOW)
         return standing(usage, limits)
 
-    async def _with_release_time(self, refusal: QuotaRefusal, task: NewTask, now: float) -> QuotaRefusal:
+    async def _precheck(self, submission: Submission, limits: QuotaLimits, cost: Decimal) -> QuotaRefusal | None:
+        now = self._ctx.clock.now()
+        usage = await self._ctx.storage.quotas.usage(
+            submission.guild_id, submission.user_id, now=now, window=QUOTA_WINDOW
+        )
+        refusal = decide(usage, limits, cost)
+        if refusal is None:
+            return None
+        return await self._with_release_time(refusal, submission.guild_id, submission.user_id, now)
+
+    async def _with_release_time(self, refusal: QuotaRefusal, guild_id: int, user_id: int, now: float) -> QuotaRefusal:
         """Add when waiting makes room (the active-task limit frees when a task ends, not with time)."""
         if refusal.limit is LimitKind.ACTIVE_TASKS:
             return refusal
-        user = task.user_id if refusal.limit is LimitKind.USER_DAILY_UNITS else None
-        counted = await self._ctx.storage.quotas.counted_reservations(task.guild_id, user, since=now - QUOTA_WINDOW)
+        user = user_id if refusal.limit is LimitKind.USER_DAILY_UNITS else None
+        counted = await self._ctx.storage.quotas.counted_reservations(guild_id, user, since=now - QUOTA_WINDOW)
         return refusal.at(release_time(counted, refusal.excess, QUOTA_WINDOW))

@@ -10,12 +10,13 @@ import pytest
 
 from bot.discord.refusals import quota_refusal_message
 from bot.kling.errors import InvalidRequestError
-from bot.kling.models import TextToVideoRequest
+from bot.kling.models import ImageToVideoRequest, TextToVideoRequest
 from bot.quota import QUOTA_WINDOW, QuotaExceededError
 from bot.settings import QuotaSettings
 from bot.vocabulary import TaskKind, TaskState
 from db.models import PolicyOverride
 from tests.engine.harness import Harness
+from tests.fake_kling import make_png
 from tests.kling_requests import request_of
 
 COST = Decimal("1.5")  # kling-v2-6 std 5 s, the default text-to-video
@@ -129,3 +130,15 @@ async def test_invalid_request_is_refused_before_anything_is_stored(harness: Har
         await harness.submit(TextToVideoRequest(prompt="x" * 3000))
     assert harness.storage is not None
     assert await harness.storage.tasks.count_active() == 0
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_a_refused_request_stores_nothing(harness: Harness) -> None:
+    """A member at their limit can't fill the disk: the refused request's image is not kept."""
+    harness.quota = QuotaSettings(_env_file=None, user_max_active=1)
+    await harness.restart()
+    await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO), user=5)
+    kept = sorted(path.name for path in (harness.root / "inputs").glob("*"))
+    with pytest.raises(QuotaExceededError):
+        await harness.submit(ImageToVideoRequest(image=make_png(640, 480), prompt="never stored"), user=5)
+    assert sorted(path.name for path in (harness.root / "inputs").glob("*")) == kept
