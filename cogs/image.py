@@ -10,7 +10,7 @@ from bot.discord.bot import KlingBot
 from bot.discord.desk import RequestDesk
 from bot.discord.intake import notes_of, read_images
 from bot.kling.models import MultiImageToImageRequest
-from cogs.options import IMAGE_RATIO_CHOICES
+from cogs.options import IMAGE_RATIO_CHOICES, OptionalPrompt
 
 
 class ImageCommands(commands.Cog):
@@ -37,7 +37,7 @@ class ImageCommands(commands.Cog):
         subject4: discord.Attachment | None = None,
         scene: discord.Attachment | None = None,
         style: discord.Attachment | None = None,
-        prompt: str = "",
+        prompt: OptionalPrompt = "",
         count: app_commands.Range[int, 1, 9] = 1,
         aspect_ratio: app_commands.Choice[str] | None = None,
     ) -> None:

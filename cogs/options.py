@@ -27,6 +27,13 @@ IMAGE_RATIO_CHOICES = [
     for ratio in ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9")
 ]
 AUTOCOMPLETE_LIMIT = 25
+# Every text option is bounded (Discord's client enforces it); the provider's own, smaller limits are
+# checked by the bot with a message that names them. 2,500 is the longest prompt any provider takes.
+PROMPT_MAX = 2500
+NAME_MAX = 64  # a model name or a task id
+Prompt = app_commands.Range[str, 1, PROMPT_MAX]
+OptionalPrompt = app_commands.Range[str, 0, PROMPT_MAX]
+Name = app_commands.Range[str, 1, NAME_MAX]
 
 
 def model_choices(provider: ProviderClient, kinds: Iterable[TaskKind], current: str) -> list[app_commands.Choice[str]]:

@@ -17,6 +17,7 @@ from bot.discord.permissions import is_admin
 from bot.discord.results import ResultPresenter
 from bot.engine import Engine
 from bot.vocabulary import TaskState
+from cogs.options import Name
 from db.models import TaskRecord
 from db.repository import TaskRepository
 
@@ -99,7 +100,7 @@ class TaskCommands(commands.Cog):
 
     @task.command(name="show")
     @app_commands.describe(id="The task id (start typing to pick one of yours)")
-    async def show(self, interaction: discord.Interaction, id: str) -> None:
+    async def show(self, interaction: discord.Interaction, id: Name) -> None:
         """Show a task's status and parameters, and re-post its result."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         task = await self.find_task(interaction, id.strip())

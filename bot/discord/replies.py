@@ -9,11 +9,15 @@ import discord
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+MESSAGE_MAX = 2000
 
 
 async def reply_private(interaction: discord.Interaction, content: str, *, embed: discord.Embed | None = None) -> None:
     """Send an ephemeral message: the response if it is still open, else a followup."""
     shown = embed if embed is not None else discord.utils.MISSING
+    if len(content) > MESSAGE_MAX:  # the last guard: a message Discord refuses would say nothing at all
+        log.warning("Cutting a %d-character reply to interaction %s", len(content), interaction.id)
+        content = content[: MESSAGE_MAX - 1] + "…"
     try:
         if interaction.response.is_done():
             await interaction.followup.send(content, embed=shown, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -23,6 +23,7 @@ from bot.kling.models import (
     TextToVideoRequest,
 )
 from bot.settings import Provider
+from bot.text import shown
 from bot.vocabulary import TaskKind
 
 MAX_OUTPUT_IMAGES = 9
@@ -56,7 +57,7 @@ def _resolve_model(request: TaskRequest, provider: Provider, catalogue: Catalogu
         raise InvalidRequestError(spec.retired, field="model")
     if spec is None or provider not in spec.providers:
         raise InvalidRequestError(
-            f"Model {request.model} can't do {kind.label} here. Choose one of: {usable}.", field="model"
+            f"Model {shown(request.model)} can't do {kind.label} here. Choose one of: {usable}.", field="model"
         )
     return spec
 

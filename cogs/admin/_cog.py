@@ -11,9 +11,10 @@ from bot.kling.diagnosis import explain_probe_failure
 from bot.kling.errors import KlingError
 from bot.kling.provider import ProviderClient
 from bot.settings import Settings
+from bot.text import shown
 from bot.vocabulary import TaskKind
 from cogs.admin._access import AdminGroup
-from cogs.options import MODE_CHOICES, model_choices
+from cogs.options import MODE_CHOICES, Name, model_choices
 from db import Storage
 
 DAY = 86400
@@ -86,12 +87,12 @@ class AdminCommands(commands.Cog):
     @app_commands.choices(mode=MODE_CHOICES)
     @app_commands.autocomplete(model=_models)
     async def defaults(
-        self, interaction: discord.Interaction, model: str | None = None, mode: app_commands.Choice[str] | None = None
+        self, interaction: discord.Interaction, model: Name | None = None, mode: app_commands.Choice[str] | None = None
     ) -> None:
         """Set the default model and mode for this server."""
         assert interaction.guild is not None  # noqa: S101
         if model is not None and not self.provider.catalogue.knows(model):
-            await interaction.followup.send(f"I don't know the model {model}.", ephemeral=True)
+            await interaction.followup.send(f"I don't know the model {shown(model)}.", ephemeral=True)
             return
         settings = await self.storage.guilds.settings(interaction.guild.id)
         settings = settings.model_copy(

@@ -13,7 +13,15 @@ from bot.discord.intake import notes_of, read_images
 from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TextToVideoRequest
 from bot.kling.provider import ProviderClient
 from bot.vocabulary import TaskKind
-from cogs.options import DURATION_CHOICES, MODE_CHOICES, VIDEO_RATIO_CHOICES, model_choices
+from cogs.options import (
+    DURATION_CHOICES,
+    MODE_CHOICES,
+    VIDEO_RATIO_CHOICES,
+    Name,
+    OptionalPrompt,
+    Prompt,
+    model_choices,
+)
 
 COMMON = {
     "prompt": "What should happen in the video",
@@ -74,10 +82,10 @@ class VideoCommands(commands.Cog):
         self,
         interaction: discord.Interaction,
         image: discord.Attachment,
-        prompt: str,
+        prompt: Prompt,
         end_image: discord.Attachment | None = None,
-        negative_prompt: str = "",
-        model: str | None = None,
+        negative_prompt: OptionalPrompt = "",
+        model: Name | None = None,
         mode: app_commands.Choice[str] | None = None,
         duration: app_commands.Choice[str] | None = None,
         cfg_scale: app_commands.Range[float, 0.0, 1.0] | None = None,
@@ -106,11 +114,11 @@ class VideoCommands(commands.Cog):
         interaction: discord.Interaction,
         image1: discord.Attachment,
         image2: discord.Attachment,
-        prompt: str,
+        prompt: Prompt,
         image3: discord.Attachment | None = None,
         image4: discord.Attachment | None = None,
-        negative_prompt: str = "",
-        model: str | None = None,
+        negative_prompt: OptionalPrompt = "",
+        model: Name | None = None,
         mode: app_commands.Choice[str] | None = None,
         duration: app_commands.Choice[str] | None = None,
         aspect_ratio: app_commands.Choice[str] | None = None,
@@ -133,9 +141,9 @@ class VideoCommands(commands.Cog):
     async def text(
         self,
         interaction: discord.Interaction,
-        prompt: str,
-        negative_prompt: str = "",
-        model: str | None = None,
+        prompt: Prompt,
+        negative_prompt: OptionalPrompt = "",
+        model: Name | None = None,
         mode: app_commands.Choice[str] | None = None,
         duration: app_commands.Choice[str] | None = None,
         aspect_ratio: app_commands.Choice[str] | None = None,

@@ -11,6 +11,7 @@ from bot.discord.errors import CommandRefusedError, report
 from bot.discord.intake import notes_of, read_images
 from bot.discord.replies import reply_private
 from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TaskRequest
+from cogs.options import PROMPT_MAX
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")
 MAX_IMAGES = 4
@@ -29,10 +30,18 @@ class MakeVideoModal(discord.ui.Modal, title="Make a video"):
     """Asks for the prompt and options for the chosen message's images."""
 
     prompt: discord.ui.TextInput[MakeVideoModal] = discord.ui.TextInput(
-        label="Prompt", style=discord.TextStyle.paragraph, placeholder="What should happen", custom_id="prompt"
+        label="Prompt",
+        style=discord.TextStyle.paragraph,
+        placeholder="What should happen",
+        custom_id="prompt",
+        max_length=PROMPT_MAX,
     )
     negative_prompt: discord.ui.TextInput[MakeVideoModal] = discord.ui.TextInput(
-        label="Avoid (optional)", style=discord.TextStyle.paragraph, required=False, custom_id="negative_prompt"
+        label="Avoid (optional)",
+        style=discord.TextStyle.paragraph,
+        required=False,
+        custom_id="negative_prompt",
+        max_length=PROMPT_MAX,
     )
     duration: discord.ui.TextInput[MakeVideoModal] = discord.ui.TextInput(
         label="Length in seconds: 5 or 10", default="5", max_length=2, required=False, custom_id="duration"

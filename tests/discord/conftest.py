@@ -68,7 +68,7 @@ class World:
 def make_settings(root: Path, fake: FakeKling, engine: dict[str, Any], discord: dict[str, Any]) -> Settings:
     return Settings(
         discord=DiscordSettings(token=SecretStr("simcord"), _env_file=None, **discord),
-        kling=KlingSettings(api_key=SecretStr(API_KEY), base_url=fake.base_url, _env_file=None),  # type: ignore[arg-type]
+        kling=KlingSettings(api_key=SecretStr(API_KEY), base_url=fake.base_url, provider=fake.dialect, _env_file=None),  # type: ignore[arg-type]
         storage=StorageSettings(
             database_url=f"sqlite:///{root / 'bot.db'}",
             archive_dir=root / "archive",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from simcord.backend.errors import OptionError
 
 from bot.kling.errors import InvalidRequestError
 from bot.media.intake import IntakeError
@@ -64,12 +65,21 @@ async def test_webp_is_converted_silently(simcord_env: Any, world: World) -> Non
     assert "WEBP" in result.response.content
 
 
+@pytest.mark.parametrize("fake_options", [{"dialect": "cometapi"}])
 async def test_too_long_prompt_is_refused_with_the_limit(simcord_env: Any, world: World) -> None:
-    """A 5,000-character prompt: told the limit, nothing charged."""
+    """A prompt within Discord's 2,500 but over the provider's 500: told the limit, nothing charged."""
     _, channel, alice = scene(simcord_env)
-    result = await alice.slash(channel, "video text", prompt="x" * 5000)
-    assert "Prompt is 5000 characters; official allows at most 2500" in result.response.content
+    result = await alice.slash(channel, "video text", prompt="x" * 600)
+    assert "Prompt is 600 characters; cometapi allows at most 500" in result.response.content
     refused_with(simcord_env, InvalidRequestError)
+    await nothing_charged(world, channel, alice)
+
+
+async def test_a_prompt_longer_than_any_provider_takes_cannot_be_sent(simcord_env: Any, world: World) -> None:
+    """5,000 characters: the option's own limit (2,500) stops it in Discord's client, before the bot."""
+    _, channel, alice = scene(simcord_env)
+    with pytest.raises(OptionError, match="at most 2500 characters"):
+        await alice.slash(channel, "video text", prompt="x" * 5000)
     await nothing_charged(world, channel, alice)
 
 
