@@ -11,6 +11,7 @@ import aiohttp
 
 from bot.discord.bot import KlingBot
 from bot.discord.services import Services
+from bot.engine import disk_guard
 from bot.engine.download import Downloader, DownloadPolicy
 from bot.health import Health
 from bot.metrics import Metrics
@@ -46,7 +47,8 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
             async with bot:
                 await bot.login(token)  # runs setup_hook, which syncs
             return
-        health = Health(storage, bot, kling)
+        folders = (settings.storage.archive_dir, settings.storage.input_dir)
+        health = Health(storage, bot, kling, disk=disk_guard(settings), data_folders=folders)
         app = build_web_app(bot.engine, health=health, metrics=metrics)
         web = WebServer(app, settings.web.host, settings.web.port)
         await web.start()

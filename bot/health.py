@@ -1,14 +1,19 @@
-"""`/healthz`: is the database reachable, is the gateway connected, when did the provider last answer."""
+"""`/healthz`: the database answers and takes writes, the data folders take writes and have room, the gateway
+is connected; and when the provider last answered."""
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import discord
 
+from bot.disk import DiskGuard
 from bot.kling.provider import ProviderClient
 from db import Storage
 
@@ -18,23 +23,33 @@ log = logging.getLogger(__name__)
 class Health:
     """Answers the health check from live state."""
 
-    def __init__(self, storage: Storage, client: discord.Client, kling: ProviderClient) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        client: discord.Client,
+        kling: ProviderClient,
+        *,
+        disk: DiskGuard | None = None,
+        data_folders: Iterable[Path] = (),
+    ) -> None:
         self._storage = storage
         self._client = client
         self._kling = kling
+        self._disk = disk
+        self._folders = tuple(data_folders)
 
     async def report(self) -> tuple[int, dict[str, Any]]:
-        """Return (HTTP status, body): 200 when the database answers and the gateway is connected, else 503."""
-        database = await self._database()
+        """Return (HTTP status, body): 200 when every check is "ok" and the gateway is connected, else 503."""
+        checks = {"database": await self._database(), "data_folders": self._writable(), "disk": self._room()}
         gateway = "connected" if self._gateway_open() else "disconnected"
         last = self._kling.last_success_at
         body: dict[str, Any] = {
-            "database": database,
+            **checks,
             "gateway": gateway,
             "last_provider_success": datetime.fromtimestamp(last, tz=UTC).isoformat() if last else None,
             "seconds_since_provider_success": round(time.time() - last, 1) if last else None,
         }
-        healthy = database == "ok" and gateway == "connected"
+        healthy = all(value == "ok" for value in checks.values()) and gateway == "connected"
         body["status"] = "ok" if healthy else "unhealthy"
         return (200 if healthy else 503), body
 
@@ -46,7 +61,23 @@ class Health:
     async def _database(self) -> str:
         try:
             await self._storage.tasks.count_active()
-        except Exception as exc:  # any failure means "not reachable"; the reason goes in the answer
-            log.warning("Health check: database unreachable: %s", exc)
+            await self._storage.guilds.set_meta("health:last_write", str(time.time()), now=time.time())
+        except Exception as exc:  # any failure means "not usable"; the reason goes in the answer
+            log.warning("Health check: database unusable: %s", exc)
             return f"error: {type(exc).__name__}"
         return "ok"
+
+    def _writable(self) -> str:
+        for folder in self._folders:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                with tempfile.TemporaryFile(dir=folder):
+                    pass
+            except OSError as exc:
+                log.warning("Health check: %s is not writable: %s", folder, exc)
+                return f"error: {folder} is not writable ({exc.strerror or type(exc).__name__})"
+        return "ok"
+
+    def _room(self) -> str:
+        problem = self._disk.problem() if self._disk is not None else None
+        return "ok" if problem is None else f"low: {problem}"

@@ -105,6 +105,8 @@ class StorageSettings(BaseSettings):
     archive_dir: Path = Path("data/archive")
     input_dir: Path = Path("data/inputs")
     input_retention_hours: float = Field(default=72.0, gt=0)
+    archive_retention_days: float = Field(default=30.0, gt=0)  # downloaded results (and re-encodes) kept this long
+    min_free_disk_mb: float = Field(default=1024.0, ge=0)  # below this, new requests are refused; 0 turns it off
 
 
 class EngineSettings(BaseSettings):

@@ -173,6 +173,14 @@ class SqliteTasks:
         async with self._db.connection.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state") as cursor:
             return {TaskState(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
+    async def archived_before(self, cutoff: float, limit: int) -> list[TaskRecord]:
+        """Return posted (or given-up) tasks finished before `cutoff` whose results are still on disk."""
+        return await self._select(
+            "SELECT * FROM tasks WHERE state IN ('delivered', 'delivery_failed') AND finished_at < ? "
+            "AND archived_paths != '[]' ORDER BY finished_at LIMIT ?",
+            (cutoff, limit),
+        )
+
     async def image_hashes_in_use(self) -> set[str]:
         """Return the input image hashes of tasks not yet sent (their images must be kept)."""
         async with self._db.connection.execute(

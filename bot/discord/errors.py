@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot.discord.refusals import quota_refusal_message
 from bot.discord.replies import reply_private
+from bot.disk import LowDiskError
 from bot.engine import InputsExpiredError
 from bot.kling.errors import KlingError, OperatorError
 from bot.media.intake import IntakeError
@@ -17,6 +18,10 @@ from bot.quota import QuotaExceededError
 log = logging.getLogger(__name__)
 
 GENERIC = "Something went wrong on my side; it has been logged. Please try again."
+LOW_DISK = (
+    "I'm short of disk space right now, so I'm not taking new requests. The operator can see why in the "
+    "health check; please try again later."
+)
 INPUTS_EXPIRED = "The original images are no longer kept; run the command again with them."
 
 
@@ -36,6 +41,9 @@ def explain(error: BaseException, task_id: str | None = None) -> str:
         return quota_refusal_message(error.refusal)
     if isinstance(error, InputsExpiredError):
         return INPUTS_EXPIRED
+    if isinstance(error, LowDiskError):
+        log.warning("Refusing requests: the disk is nearly full (%s)", error)
+        return LOW_DISK
     if isinstance(error, OperatorError):
         log.error("Kling refused the bot itself (an operator must act): %s", error)
         return error.user_message

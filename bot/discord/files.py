@@ -39,7 +39,7 @@ async def choose_files(task: TaskRecord, limit: int, workdir: Path) -> ResultFil
     """Decide how a finished task's results reach the channel within its upload `limit` (bytes)."""
     if task.outcome is not Outcome.SUCCEEDED:
         return ResultFiles()
-    paths = [Path(p) for p in task.archived_paths]
+    paths = [Path(p) for p in task.archived_paths if Path(p).exists()]  # noqa: ASYNC240 - a few local stats
     if not paths:
         return ResultFiles(links=list(task.result_urls), note=UNARCHIVED_NOTE, route="link")
     if not task.kind.makes_video:

@@ -5,7 +5,7 @@ package is the engine's own business.
 """
 
 from bot.engine.admission import Submission
-from bot.engine.build import build_engine
+from bot.engine.build import build_engine, disk_guard
 from bot.engine.engine import Engine, InputsExpiredError
 from bot.engine.ports import DeliveryError, DeliveryPort, DeliveryReceipt
 
@@ -17,4 +17,5 @@ __all__ = [
     "InputsExpiredError",
     "Submission",
     "build_engine",
+    "disk_guard",
 ]

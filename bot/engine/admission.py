@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.disk import DiskGuard
 from bot.engine.codec import encode_request
 from bot.engine.context import EngineContext
 from bot.kling.models import TaskRequest
@@ -43,16 +44,19 @@ class Submission:
 class Admission:
     """The engine's intake: nothing is stored or charged unless every check passes."""
 
-    def __init__(self, ctx: EngineContext, quota: QuotaSettings) -> None:
+    def __init__(self, ctx: EngineContext, quota: QuotaSettings, disk: DiskGuard | None = None) -> None:
         self._ctx = ctx
         self._quota = quota
+        self._disk = disk
 
     async def admit(self, submission: Submission) -> TaskRecord:
         """Validate, price and reserve quota for a request, then queue it.
 
-        Raises `InvalidRequestError` or `QuotaExceededError`; in both cases nothing is charged.
+        Raises `InvalidRequestError`, `QuotaExceededError` or `LowDiskError`; nothing is charged then.
         """
         ctx = self._ctx
+        if self._disk is not None:
+            self._disk.check()  # before anything is stored: a full disk would fail the task half-way
         prepared = ctx.client.prepare(submission.request)
         limits = await self.limits(submission.guild_id, submission.role_ids)
         # Refuse before keeping any image: a member at their limit must not fill the disk for free.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.disk import MEGABYTE, DiskGuard
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.engine import Engine
 from bot.engine.inputs import InputStore
@@ -13,6 +14,7 @@ from bot.settings import Settings
 from db import Storage
 
 HOURS = 3600.0
+DAYS = 24 * HOURS
 
 
 def build_engine(
@@ -38,5 +40,13 @@ def build_engine(
         callback_base=settings.web.callback_base,
         webhook_secret=settings.kling.webhook_secret,
         input_retention=settings.storage.input_retention_hours * HOURS,
+        archive_retention=settings.storage.archive_retention_days * DAYS,
+        disk=disk_guard(settings),
         metrics=metrics,
     )
+
+
+def disk_guard(settings: Settings) -> DiskGuard:
+    """Return the guard on the folders results and inputs are written to."""
+    folders = (settings.storage.archive_dir, settings.storage.input_dir)
+    return DiskGuard(folders, int(settings.storage.min_free_disk_mb * MEGABYTE))

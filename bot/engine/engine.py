@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import SecretStr
 
+from bot.disk import DiskGuard
 from bot.engine.admission import Admission, Submission
 from bot.engine.callbacks import CallbackReceiver
 from bot.engine.clock import Clock
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 DRAIN_ROUNDS = 50
 MAINTENANCE_INTERVAL = 3600.0
 DEFAULT_INPUT_RETENTION = 72 * 3600.0
+DEFAULT_ARCHIVE_RETENTION = 30 * 86400.0
+ARCHIVE_PRUNE_BATCH = 200
 UNDELIVERED = (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.DELIVERING)
 
 
@@ -56,6 +59,8 @@ class Engine:
         callback_base: str | None = None,
         webhook_secret: SecretStr | None = None,
         input_retention: float = DEFAULT_INPUT_RETENTION,
+        archive_retention: float = DEFAULT_ARCHIVE_RETENTION,
+        disk: DiskGuard | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         ctx = EngineContext(
@@ -64,7 +69,8 @@ class Engine:
         )  # fmt: skip
         self._ctx = ctx
         self._input_retention = input_retention
-        self._admission = Admission(ctx, quota)
+        self._archive_retention = archive_retention
+        self._admission = Admission(ctx, quota, disk)
         self._callbacks = CallbackReceiver(ctx, webhook_secret)
         self.submitter = Submitter(ctx)
         self.tracker = Tracker(ctx, self.submitter.reconcile, self.submitter.slot_freed)
@@ -173,11 +179,24 @@ class Engine:
         raise RuntimeError(f"Engine still busy after {DRAIN_ROUNDS} rounds")
 
     async def maintain(self) -> float:
-        """Drop input images past their retention that no unsent task needs; return when to run again."""
+        """Drop inputs and archived results past their retention; return when to run again."""
         now = self._ctx.clock.now()
         keep = await self._ctx.storage.tasks.image_hashes_in_use()
         await self._ctx.inputs.prune(now - self._input_retention, keep)
+        await self._prune_archive(now - self._archive_retention)
         return now + MAINTENANCE_INTERVAL
+
+    async def _prune_archive(self, cutoff: float) -> None:
+        tasks = self._ctx.storage.tasks
+        pruned = 0
+        while old := await tasks.archived_before(cutoff, ARCHIVE_PRUNE_BATCH):
+            for task in old:
+                await self._ctx.archive.discard(task)
+                # The record forgets the files: a later re-post falls back to the provider's link.
+                await tasks.update(task.id, now=self._ctx.clock.now(), archived_paths=[])
+            pruned += len(old)
+        if pruned:
+            log.info("Pruned the archived results of %d task(s)", pruned)
 
     async def _work_due(self) -> bool:
         tasks, now = self._ctx.storage.tasks, self._ctx.clock.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +27,14 @@ class ResultArchive:
     def __init__(self, root: Path, downloader: ResultFetcher) -> None:
         self.root = root
         self._downloader = downloader
+
+    async def discard(self, task: TaskRecord) -> None:
+        """Delete a task's archived results and every copy made from them (`<root>/*/<task id>`)."""
+        await asyncio.to_thread(self._discard, task.id)
+
+    def _discard(self, task_id: str) -> None:
+        for folder in (self.root / task_id, *self.root.glob(f"*/{task_id}")):
+            shutil.rmtree(folder, ignore_errors=True)
 
     async def fetch(self, task: TaskRecord) -> tuple[str, ...]:
         """Download every result of `task` (skipping files already archived); return their paths."""

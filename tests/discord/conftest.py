@@ -65,7 +65,9 @@ class World:
             await self.engine.drain()
 
 
-def make_settings(root: Path, fake: FakeKling, engine: dict[str, Any], discord: dict[str, Any]) -> Settings:
+def make_settings(
+    root: Path, fake: FakeKling, engine: dict[str, Any], discord: dict[str, Any], storage: dict[str, Any]
+) -> Settings:
     return Settings(
         discord=DiscordSettings(token=SecretStr("simcord"), _env_file=None, **discord),
         kling=KlingSettings(api_key=SecretStr(API_KEY), base_url=fake.base_url, provider=fake.dialect, _env_file=None),  # type: ignore[arg-type]
@@ -73,6 +75,7 @@ def make_settings(root: Path, fake: FakeKling, engine: dict[str, Any], discord: 
             database_url=f"sqlite:///{root / 'bot.db'}",
             archive_dir=root / "archive",
             input_dir=root / "inputs",
+            **storage,
             _env_file=None,
         ),
         engine=EngineSettings(**{"download_allow_loopback": True, **engine}, _env_file=None),
@@ -84,6 +87,12 @@ def make_settings(root: Path, fake: FakeKling, engine: dict[str, Any], discord: 
 @pytest.fixture
 def engine_options() -> dict[str, Any]:
     """Engine settings for the test (override with parametrize)."""
+    return {}
+
+
+@pytest.fixture
+def storage_options() -> dict[str, Any]:
+    """Storage settings for the test (override with parametrize)."""
     return {}
 
 
@@ -100,12 +109,13 @@ async def world(
     fake_options: dict[str, Any],
     engine_options: dict[str, Any],
     discord_options: dict[str, Any],
+    storage_options: dict[str, Any],
 ) -> AsyncIterator[World]:
     """The fake provider, storage and settings, closed after the test."""
     async with FakeKling(api_key=API_KEY, **fake_options) as fake:
         storage = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
         async with Downloader(DownloadPolicy(allow_loopback=True)) as downloader:
-            settings = make_settings(tmp_path, fake, engine_options, discord_options)
+            settings = make_settings(tmp_path, fake, engine_options, discord_options, storage_options)
             yield World(fake, settings, storage, session, downloader, [])
         await storage.close()
 

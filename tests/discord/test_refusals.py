@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from simcord.backend.errors import OptionError
 
+from bot.disk import LowDiskError
 from bot.kling.errors import InvalidRequestError
 from bot.media.intake import IntakeError
 from bot.quota import QUOTA_WINDOW, QuotaExceededError
@@ -120,3 +121,14 @@ async def test_channel_not_allowed(simcord_env: Any, world: World) -> None:
     result = await alice.slash(channel, "video text", prompt="x")
     assert f"Try <#{other.id}>" in result.response.content
     refused_with(simcord_env, Exception)
+
+
+@pytest.mark.parametrize("storage_options", [{"min_free_disk_mb": 10**12}])
+async def test_a_full_disk_refuses_new_requests_clearly(simcord_env: Any, world: World) -> None:
+    """Below the free-space floor: the member is told the bot isn't taking requests now; nothing charged."""
+    _, channel, alice = scene(simcord_env)
+    result = await alice.slash(channel, "video text", prompt="a boat")
+    assert result.ephemeral
+    assert "short of disk space" in result.response.content
+    refused_with(simcord_env, LowDiskError)
+    await nothing_charged(world, channel, alice)

@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
+from bot.disk import DiskGuard
 from bot.engine import Engine, Submission
 from bot.engine.download import Downloader, DownloadPolicy
 from bot.engine.inputs import InputStore
@@ -74,6 +75,8 @@ class Harness:
     callback_base: str | None = None
     webhook_secret: str | None = None
     allow_loopback: bool = True
+    archive_retention: float = 30 * 86400.0
+    disk: DiskGuard | None = None
     storage: Storage | None = None
     downloader: Downloader | None = None
     engine: Engine | None = None
@@ -96,6 +99,8 @@ class Harness:
             quota=self.quota,
             callback_base=self.callback_base,
             webhook_secret=SecretStr(self.webhook_secret) if self.webhook_secret else None,
+            archive_retention=self.archive_retention,
+            disk=self.disk,
         )
         await self.engine.recover()
         return self.engine
