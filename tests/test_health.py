@@ -38,7 +38,8 @@ async def test_low_disk_is_unhealthy_with_the_reason(storage: Storage, tmp_path:
     """Under the floor: 503 and how much is free against the floor."""
     status, body = await health(storage, tmp_path, disk=DiskGuard([tmp_path], 10**18)).report()
     assert status == 503
-    assert body["disk"].startswith("low: ") and "below the" in body["disk"]
+    assert body["disk"].startswith("low: ")
+    assert "below the" in body["disk"]
 
 
 async def test_a_data_folder_that_takes_no_writes_is_unhealthy(storage: Storage, tmp_path: Path) -> None:

@@ -22,7 +22,8 @@ async def test_archived_results_are_pruned_after_their_retention(harness: Harnes
     task = await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO))
     await harness.finish_all()
     done = await harness.task(task.id)
-    assert done.state is TaskState.DELIVERED and done.archived_paths
+    assert done.state is TaskState.DELIVERED
+    assert done.archived_paths
     copy = harness.root / "archive" / "fitted" / task.id / "1024"
     copy.mkdir(parents=True)
     (copy / "0.fitted.mp4").write_bytes(b"re-encoded")
