@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime, timedelta
 
 import discord
 
@@ -18,7 +17,7 @@ from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 
-HISTORY_LOOKBACK = 50
+HISTORY_LOOKBACK = 100  # newest first, back to the status message
 UPLOAD_REFUSED = 40005
 PostableChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel
 REFUSED_NOTE = "Discord refused the upload; download it from the link (it expires after 30 days)."
@@ -70,19 +69,36 @@ class DiscordDelivery:
         return await self._deliver_by_dm(task)
 
     async def find_delivery(self, task: TaskRecord) -> DeliveryReceipt | None:
-        """Look in the channel's recent history for this task's result, posted by an earlier attempt."""
+        """Look for this task's result posted by an earlier attempt: in its channel, then in the requester's DMs.
+
+        A result goes by DM when the channel can't be used, so a crash after a DM must be found there.
+        """
         me = self._client.user
+        if me is None:
+            return None
         try:
             channel = await self._channel(task.channel_id)
         except discord.HTTPException as exc:
             raise DeliveryError(f"can't resolve the channel to check it: {exc}", transient=True) from exc
-        if channel is None or me is None:
-            return None
-        since = datetime.fromtimestamp(task.finished_at or task.created_at, tz=UTC) - timedelta(minutes=1)
+        if channel is not None and (found := await self._find_in(channel, task, me.id)) is not None:
+            return found
         try:
-            async for message in channel.history(limit=HISTORY_LOOKBACK, after=since):
-                if message.author.id == me.id and message.id != task.status_message_id and _carries(message, task):
-                    return DeliveryReceipt(message.id, channel.id)
+            user = self._client.get_user(task.user_id) or await self._client.fetch_user(task.user_id)
+            dm = await user.create_dm()
+        except discord.NotFound:
+            return None
+        except discord.HTTPException as exc:
+            raise DeliveryError(f"can't open the requester's DMs to check them: {exc}", transient=True) from exc
+        return await self._find_in(dm, task, me.id)
+
+    async def _find_in(self, where: discord.abc.Messageable, task: TaskRecord, me: int) -> DeliveryReceipt | None:
+        # Discord's own clock, not ours: a result is always newer than the task's status message (snowflakes
+        # are time-ordered across channels); without one, the last messages are looked at.
+        since = discord.Object(task.status_message_id) if task.status_message_id else None
+        try:
+            async for message in where.history(limit=HISTORY_LOOKBACK, after=since, oldest_first=False):
+                if message.author.id == me and message.id != task.status_message_id and _carries(message, task):
+                    return DeliveryReceipt(message.id, message.channel.id)
         except discord.HTTPException as exc:
             log.info("Task %s: can't read history to check for an earlier delivery: %s", task.id, exc)
         return None

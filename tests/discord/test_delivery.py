@@ -86,3 +86,26 @@ async def test_no_channel_and_no_dm_keeps_the_result_for_task_show(simcord_env: 
     shown = await alice.slash(channel, "task show", id=task.id)
     assert shown.ephemeral
     assert [a.filename for a in shown.response.attachments] == ["0.mp4"]
+
+
+async def test_a_result_sent_by_dm_is_found_again_after_a_crash(simcord_env: Any, world: World) -> None:
+    """Posted by DM, then the process died before recording it: recovery finds the DM and doesn't send again."""
+    _, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "video animate", image=png(), prompt="move")
+    simcord_env.inject_error("POST", f"/channels/{channel.id}/messages", status=403, code=50013, times=None)
+    await world.step(200)
+    await simcord_env.settle()
+    (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
+    assert task.state is TaskState.DELIVERED
+    # The state a crash between the DM and its record leaves behind.
+    await world.storage.database.connection.execute(
+        "UPDATE tasks SET state = 'delivering', delivery_message_id = NULL WHERE id = ?", (task.id,)
+    )
+    await world.engine.recover()
+    await world.step()
+    await simcord_env.settle()
+    results = [m for m in alice.user.dm_channel.history() if m.content.startswith(f"<@{alice.id}>, your video")]
+    assert len(results) == 1
+    again = await world.storage.tasks.get(task.id)
+    assert again is not None
+    assert (again.state, again.delivery_message_id) == (TaskState.DELIVERED, results[0].id)
