@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal, Protocol, TypeVar
 
-from bot.vocabulary import TaskState
+from bot.vocabulary import TaskKind, TaskState
 from db.models import NewTask, PolicyOverride, TaskRecord, Usage, UsageRow
 
 Settlement = Literal["charge", "refund"]
@@ -45,6 +45,7 @@ class TaskRepository(Protocol):
     async def count_active(self) -> int: ...
     async def count_by_state(self) -> dict[TaskState, int]: ...
     async def archived_before(self, cutoff: float, limit: int) -> list[TaskRecord]: ...
+    async def recent_generation_times(self, limit: int) -> list[tuple[TaskKind, dict[str, Any], float]]: ...
     async def image_hashes_in_use(self) -> set[str]: ...
 
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from bot.vocabulary import ACTIVE_STATES, ALLOWED_MOVES, IN_FLIGHT_STATES, TaskState
+from bot.vocabulary import ACTIVE_STATES, ALLOWED_MOVES, IN_FLIGHT_STATES, TaskKind, TaskState
 from db.models import NewTask, TaskRecord, from_cents, to_cents
 from db.sqlite import SqliteDatabase
 
@@ -180,6 +180,16 @@ class SqliteTasks:
             "AND archived_paths != '[]' ORDER BY finished_at LIMIT ?",
             (cutoff, limit),
         )
+
+    async def recent_generation_times(self, limit: int) -> list[tuple[TaskKind, dict[str, Any], float]]:
+        """Return (kind, parameters, provider seconds) of the latest successes, oldest first."""
+        async with self._db.connection.execute(
+            "SELECT kind, params, generation_seconds FROM tasks WHERE generation_seconds IS NOT NULL "
+            "ORDER BY finished_at DESC LIMIT ?",
+            (limit,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(TaskKind(row[0]), json.loads(row[1]), float(row[2])) for row in reversed(list(rows))]
 
     async def image_hashes_in_use(self) -> set[str]:
         """Return the input image hashes of tasks not yet sent (their images must be kept)."""

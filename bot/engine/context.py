@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from bot.engine.clock import Clock
+from bot.engine.expected import ExpectedTimes
 from bot.engine.inputs import InputStore
 from bot.engine.ports import DeliveryPort
 from bot.engine.results import ResultArchive
@@ -45,6 +46,14 @@ class EngineContext:
     callback_base: str | None = None
     metrics: Metrics = field(default_factory=Metrics)
     wakes: WakeUps = field(default_factory=WakeUps)
+    expected: ExpectedTimes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.expected = ExpectedTimes(self.client.expected_seconds)
+
+    def expected_seconds(self, task: TaskRecord) -> float:
+        """Return how long `task` is expected to take at the provider (learned, else the provider's figure)."""
+        return self.expected.seconds(task.kind, task.params)
 
     def wake_submitter(self) -> None:
         """A queued task may be able to start."""

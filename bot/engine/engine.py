@@ -31,6 +31,7 @@ from db.models import TaskRecord
 log = logging.getLogger(__name__)
 
 DRAIN_ROUNDS = 50
+LEARNED_FROM = 1000  # recent completions read at start to know expected generation times
 MAINTENANCE_INTERVAL = 3600.0
 DEFAULT_INPUT_RETENTION = 72 * 3600.0
 DEFAULT_ARCHIVE_RETENTION = 30 * 86400.0
@@ -140,9 +141,14 @@ class Engine:
 
     # Running
 
+    def expected_seconds(self, task: TaskRecord) -> float:
+        """Return how long `task` is expected to take at the provider (learned from recent completions)."""
+        return self._ctx.expected_seconds(task)
+
     async def recover(self) -> None:
         """Make sure every unfinished task has its next step scheduled (run at start)."""
         tasks, now = self._ctx.storage.tasks, self._ctx.clock.now()
+        self._ctx.expected.learn_all(await tasks.recent_generation_times(LEARNED_FROM))
         for task in await tasks.in_states(IN_FLIGHT_STATES):
             # Callbacks that came while we were down are lost: look at every in-flight task now (batched).
             if task.next_poll_at is None or task.next_poll_at > now:

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 async def record_success(ctx: EngineContext, task: TaskRecord, remote: KlingTask) -> TaskRecord | None:
     """Mark the task succeeded and charge its reservation, atomically; None if it had moved on already."""
     now = ctx.clock.now()
+    generation = generation_seconds(remote)
     updated = await ctx.storage.tasks.transition(
         task.id,
         (TaskState.SUBMITTED, TaskState.PROCESSING),
@@ -28,9 +29,12 @@ async def record_success(ctx: EngineContext, task: TaskRecord, remote: KlingTask
         finished_at=now,
         next_poll_at=None,
         next_delivery_at=now,
+        generation_seconds=generation,
     )
     if updated is not None:
         log.info("Task %s: succeeded with %d result(s)", task.id, len(remote.result_urls))
+        if generation is not None:
+            ctx.expected.learn(task.kind, task.params, generation)
         await _hand_on(ctx, updated)
     return updated
 
@@ -62,3 +66,11 @@ async def _hand_on(ctx: EngineContext, task: TaskRecord) -> None:
     await ctx.notify(task)
     ctx.wake_submitter()  # a provider slot may have freed
     ctx.wake_deliverer()
+
+
+def generation_seconds(remote: KlingTask) -> float | None:
+    """Return how long the provider took, by its own timestamps (None when it gives none)."""
+    if remote.created_at is None or remote.updated_at is None:
+        return None
+    seconds = (remote.updated_at - remote.created_at).total_seconds()
+    return seconds if seconds > 0 else None

@@ -1,15 +1,21 @@
-"""When to look at a task again: first after its expected generation time, then with backoff."""
+"""When to look at a task again: at its expected end, then more often the closer that was.
+
+Checks are batched (one list page answers for hundreds of tasks), so looking near the expected time costs
+little per task, and a lost callback costs seconds rather than minutes.
+"""
 
 from __future__ import annotations
 
 from bot.backoff import backoff
 
-BACKOFF_START = 15.0
-BACKOFF_FACTOR = 1.5
-BACKOFF_MAX = 60.0
-# With callbacks on, polling is only the safety net for a lost callback.
-CALLBACK_SAFETY_FACTOR = 3.0
-CALLBACK_BACKOFF_MAX = 300.0
+# With callbacks on, the first check leaves the callback a moment to land (it then makes the check moot).
+CALLBACK_GRACE = 3.0
+# Past the expected time, look again after a tenth of the overrun, between these bounds.
+RECHECK_MIN = 10.0
+RECHECK_MAX = 60.0
+RECHECK_SHARE = 0.1
+# A check also takes tasks falling due this soon after it, so nearby due times share one list request.
+PULL_FORWARD = 3.0
 # A callback's confirming query waits this long, so callbacks arriving together share one list query
 # (short enough to keep callback -> posted well under a second).
 CONFIRM_DELAY = 0.25
@@ -21,13 +27,12 @@ DELIVERY_RETRY_MAX = 600.0
 
 def first_check_delay(expected: float, *, callbacks: bool) -> float:
     """Return how long after submission to look at a task that usually takes `expected` seconds."""
-    return expected * CALLBACK_SAFETY_FACTOR if callbacks else expected
+    return expected + CALLBACK_GRACE if callbacks else expected
 
 
-def next_check_delay(polls: int, *, callbacks: bool) -> float:
-    """Return how long to wait after the `polls`-th look that found the task unfinished."""
-    cap = CALLBACK_BACKOFF_MAX if callbacks else BACKOFF_MAX
-    return backoff(polls, start=BACKOFF_START, factor=BACKOFF_FACTOR, cap=cap)
+def next_check_delay(overrun: float) -> float:
+    """Return how long to wait after a look found the task unfinished, `overrun` seconds past its expected end."""
+    return min(max(overrun * RECHECK_SHARE, RECHECK_MIN), RECHECK_MAX)
 
 
 def submit_retry_delay(attempts: int) -> float:

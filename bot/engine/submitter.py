@@ -142,7 +142,7 @@ class Submitter:
 
     async def _mark_submitted(self, task: TaskRecord, remote: KlingTask) -> None:
         now = self.ctx.clock.now()
-        expected = self.ctx.client.expected_seconds(task.kind, task.params)
+        expected = self.ctx.expected_seconds(task)
         delay = first_check_delay(expected, callbacks=self.ctx.callbacks_on)
         # A task found already moving (reconciled after a crash) is looked at right away.
         next_poll = now + delay if remote.status is TaskStatus.SUBMITTED else now

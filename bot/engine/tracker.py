@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.engine.context import EngineContext
 from bot.engine.outcomes import record_failure, record_success
-from bot.engine.schedule import next_check_delay
+from bot.engine.schedule import PULL_FORWARD, next_check_delay
 from bot.kling.errors import KlingError
 from bot.kling.models import KlingTask, TaskStatus
 from bot.logs import task_context
@@ -45,7 +45,8 @@ class Tracker:
     async def step(self) -> float | None:
         """Handle every due task; return when the next one falls due."""
         tasks = self.ctx.storage.tasks
-        due = await tasks.due_for_poll(self.ctx.clock.now(), BATCH)
+        # Tasks falling due in a moment come along: one list request answers for all of them.
+        due = await tasks.due_for_poll(self.ctx.clock.now() + PULL_FORWARD, BATCH)
         by_kind: dict[TaskKind, list[TaskRecord]] = defaultdict(list)
         for task in due:
             if task.state is TaskState.SUBMITTING:
@@ -132,7 +133,9 @@ class Tracker:
 
     def _next_poll(self, task: TaskRecord, now: float) -> dict[str, Any]:
         polls = task.polls + 1
-        at = now + next_check_delay(polls, callbacks=self.ctx.callbacks_on)
+        started = task.submitted_at if task.submitted_at is not None else task.created_at
+        overrun = now - (started + self.ctx.expected_seconds(task))
+        at = now + next_check_delay(overrun)
         if task.deadline_at is not None and now < task.deadline_at:
             at = min(at, task.deadline_at)  # never sleep past the deadline's last lookup
         return {"polls": polls, "next_poll_at": at}
