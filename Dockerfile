@@ -33,6 +33,6 @@ USER bot
 VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status != 200)"]
+    CMD ["python", "-m", "bot.healthcheck", "/healthz"]
 ENTRYPOINT ["python", "-m", "bot"]
 CMD ["run"]

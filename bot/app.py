@@ -11,13 +11,13 @@ import aiohttp
 
 from bot.discord.bot import KlingBot
 from bot.discord.services import Services
-from bot.engine import disk_guard
+from bot.engine import Engine, disk_guard
 from bot.engine.download import Downloader, DownloadPolicy
 from bot.health import Health
 from bot.metrics import Metrics
 from bot.providers import build_provider
-from bot.settings import Settings
-from bot.web import WebServer, build_web_app
+from bot.settings import Settings, WebSettings
+from bot.web import WebServer, add_callback_route, add_ops_routes, new_app
 from db import open_storage
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,9 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
             return
         folders = (settings.storage.archive_dir, settings.storage.input_dir)
         health = Health(storage, bot, kling, disk=disk_guard(settings), data_folders=folders)
-        app = build_web_app(bot.engine, health=health, metrics=metrics)
-        web = WebServer(app, settings.web.host, settings.web.port)
-        await web.start()
-        stack.push_async_callback(web.stop)
+        for server in web_servers(settings.web, bot.engine, health, metrics):
+            await server.start()
+            stack.push_async_callback(server.stop)
         _close_on_sigterm(bot)
         async with bot:
             await bot.start(token)
@@ -70,3 +69,15 @@ def _close_on_sigterm(bot: KlingBot) -> None:
         task.add_done_callback(closing.discard)
 
     loop.add_signal_handler(signal.SIGTERM, close)
+
+
+def web_servers(settings: WebSettings, engine: Engine, health: Health, metrics: Metrics) -> list[WebServer]:
+    """Return the callback server and, when `WEB_OPS_PORT` is set, the operator's own server."""
+    public = new_app()
+    add_callback_route(public, engine)
+    ops = public if settings.ops_port is None else new_app()
+    add_ops_routes(ops, engine, health=health, metrics=metrics, token=settings.ops_token)
+    servers = [WebServer(public, settings.host, settings.port)]
+    if ops is not public:
+        servers.append(WebServer(ops, settings.ops_host, settings.ops_port or 0))
+    return servers

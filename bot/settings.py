@@ -139,6 +139,11 @@ class WebSettings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 - it must be reachable by the provider; put a proxy in front
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: HttpUrl | None = None  # e.g. https://bot.example.com; None turns provider callbacks off
+    # /healthz and /metrics: on their own port (on `ops_host`) when `ops_port` is set, else beside the
+    # callbacks; behind "Authorization: Bearer <ops_token>" when a token is set.
+    ops_host: str = "127.0.0.1"
+    ops_port: int | None = Field(default=None, ge=0, le=65535)
+    ops_token: SecretStr | None = None
 
     @property
     def callback_base(self) -> str | None:
@@ -161,7 +166,7 @@ class Settings:
     def secret_values(self) -> list[str]:
         """Return every secret's value, for the log redactor."""
         secrets = [self.discord.token, self.kling.api_key, self.kling.access_key, self.kling.secret_key]
-        secrets.append(self.kling.webhook_secret)
+        secrets.extend([self.kling.webhook_secret, self.web.ops_token])
         return [s.get_secret_value() for s in secrets if s is not None]
 
     discord: DiscordSettings
