@@ -10,7 +10,7 @@ import sys
 
 import stamina
 
-from bench import live, memory, provider_requests
+from bench import live, lost_callbacks, memory, provider_requests, status_storm
 from bench.common import print_table
 
 FULL = {
@@ -21,8 +21,12 @@ FULL = {
     "image_mb": 8,
     "tracked": 10_000,
     "big_mb": 100,
+    "storm_tasks": 20,
 }
-TINY = {"tasks": 10, "latency_tasks": 3, "video_mb": 1, "commands": 3, "image_mb": 1, "tracked": 300, "big_mb": 5}
+TINY = {
+    "tasks": 10, "latency_tasks": 3, "video_mb": 1, "commands": 3, "image_mb": 1, "tracked": 300, "big_mb": 5,
+    "storm_tasks": 3,
+}  # fmt: skip
 
 
 async def main(tiny: bool) -> int:
@@ -31,7 +35,9 @@ async def main(tiny: bool) -> int:
     label = "tiny" if tiny else "full"
     print(f"# Benchmarks ({label} configuration), Python {platform.python_version()} on {platform.machine()}")
     print_table("Provider traffic", await provider_requests.measure(size["tasks"]))
+    print_table("Lost callbacks", await lost_callbacks.measure(size["tasks"]))
     print_table("Latency", await live.measure(size))
+    print_table("Status edits rate-limited", await status_storm.measure(size["storm_tasks"]))
     print_table("Memory", await memory.measure(size))
     return 0
 

@@ -24,5 +24,6 @@ async def test_tiny_benchmark_prints_every_figure() -> None:
     text = output.decode()
     assert process.returncode == 0, text
     for figure in ("provider requests per task", "naive client", "event-loop lag", "callback -> posted",
-                   "interaction -> deferral", "resident memory", "growth while delivering"):  # fmt: skip
+                   "interaction -> deferral", "resident memory", "growth while delivering",
+                   "callbacks all lost", "every status edit 429"):  # fmt: skip
         assert figure in text, text

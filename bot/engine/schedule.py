@@ -6,6 +6,8 @@ little per task, and a lost callback costs seconds rather than minutes.
 
 from __future__ import annotations
 
+import math
+
 from bot.backoff import backoff
 
 # With callbacks on, the first check leaves the callback a moment to land (it then makes the check moot).
@@ -14,8 +16,13 @@ CALLBACK_GRACE = 3.0
 RECHECK_MIN = 10.0
 RECHECK_MAX = 60.0
 RECHECK_SHARE = 0.1
-# A check also takes tasks falling due this soon after it, so nearby due times share one list request.
-PULL_FORWARD = 3.0
+# Checks fall on a shared grid (Unix time), so every task due in the same cell is answered by one list
+# request, however their submissions were spread: at most one request per cell. The cell is a quarter of
+# the expected time, at most 10 s (a quick provider, like the simulator, gets a finer grid).
+CHECK_GRID = 10.0
+GRID_SHARE = 1 / 4
+# A check also takes tasks falling due this soon after it (clock jitter between the cells' edges).
+PULL_FORWARD = 1.0
 # A callback's confirming query waits this long, so callbacks arriving together share one list query
 # (short enough to keep callback -> posted well under a second).
 CONFIRM_DELAY = 0.25
@@ -25,9 +32,15 @@ DELIVERY_RETRY_START = 10.0
 DELIVERY_RETRY_MAX = 600.0
 
 
-def first_check_delay(expected: float, *, callbacks: bool) -> float:
-    """Return how long after submission to look at a task that usually takes `expected` seconds."""
-    return expected + CALLBACK_GRACE if callbacks else expected
+def first_check_at(now: float, expected: float, *, callbacks: bool) -> float:
+    """Return when to first look at a task submitted `now` that usually takes `expected` seconds."""
+    return on_grid(now + expected + (CALLBACK_GRACE if callbacks else 0.0), expected)
+
+
+def on_grid(at: float, expected: float) -> float:
+    """Return the first time at or after `at` on the check grid of tasks that take `expected` seconds."""
+    cell = min(CHECK_GRID, max(expected * GRID_SHARE, 1.0))
+    return math.ceil(at / cell) * cell
 
 
 def next_check_delay(overrun: float) -> float:

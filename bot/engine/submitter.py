@@ -8,7 +8,7 @@ import math
 from bot.engine.codec import decode_request
 from bot.engine.context import EngineContext
 from bot.engine.outcomes import record_failure
-from bot.engine.schedule import first_check_delay, submit_retry_delay
+from bot.engine.schedule import first_check_at, submit_retry_delay
 from bot.kling.errors import ConcurrencyLimitError, KlingError, OutcomeUnknownError, RateLimitedError, TransientError
 from bot.kling.models import KlingTask, TaskStatus
 from bot.logs import task_context
@@ -143,9 +143,9 @@ class Submitter:
     async def _mark_submitted(self, task: TaskRecord, remote: KlingTask) -> None:
         now = self.ctx.clock.now()
         expected = self.ctx.expected_seconds(task)
-        delay = first_check_delay(expected, callbacks=self.ctx.callbacks_on)
+        first = first_check_at(now, expected, callbacks=self.ctx.callbacks_on)
         # A task found already moving (reconciled after a crash) is looked at right away.
-        next_poll = now + delay if remote.status is TaskStatus.SUBMITTED else now
+        next_poll = first if remote.status is TaskStatus.SUBMITTED else now
         updated = await self.ctx.storage.tasks.transition(
             task.id,
             [TaskState.SUBMITTING],

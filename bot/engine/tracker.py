@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.engine.context import EngineContext
 from bot.engine.outcomes import record_failure, record_success
-from bot.engine.schedule import PULL_FORWARD, next_check_delay
+from bot.engine.schedule import PULL_FORWARD, next_check_delay, on_grid
 from bot.kling.errors import KlingError
 from bot.kling.models import KlingTask, TaskStatus
 from bot.logs import task_context
@@ -134,8 +134,8 @@ class Tracker:
     def _next_poll(self, task: TaskRecord, now: float) -> dict[str, Any]:
         polls = task.polls + 1
         started = task.submitted_at if task.submitted_at is not None else task.created_at
-        overrun = now - (started + self.ctx.expected_seconds(task))
-        at = now + next_check_delay(overrun)
+        expected = self.ctx.expected_seconds(task)
+        at = on_grid(now + next_check_delay(now - (started + expected)), expected)
         if task.deadline_at is not None and now < task.deadline_at:
             at = min(at, task.deadline_at)  # never sleep past the deadline's last lookup
         return {"polls": polls, "next_poll_at": at}

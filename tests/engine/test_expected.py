@@ -39,12 +39,12 @@ async def test_completions_teach_the_first_check_and_survive_a_restart(
     await engine.drain()
     submitted = await harness.task(task.id)
     assert submitted.next_poll_at is not None
-    assert submitted.next_poll_at - harness.fake.clock.now() == pytest.approx(30.0)
+    assert 30.0 <= submitted.next_poll_at - harness.fake.clock.now() < 30.0 + 30.0 / 4  # on the check grid
 
 
 @pytest.mark.parametrize("dialect", ["official"])
 async def test_a_lost_callback_costs_seconds_not_minutes(harness: Harness) -> None:
-    """Callbacks on but every one lost: the task done at 60 s is found at its expected end (90 s), not at 270 s."""
+    """Callbacks on but every one lost: the task done at 60 s is found near its expected end (90 s), not at 270 s."""
     harness.callback_base = "http://127.0.0.1:9"  # nothing listens: each callback is lost
     engine = await harness.restart()
     task = await harness.submit(request_of(KIND))
@@ -52,6 +52,6 @@ async def test_a_lost_callback_costs_seconds_not_minutes(harness: Harness) -> No
     await harness.fake.advance(61)
     await engine.drain()
     assert (await harness.task(task.id)).state is TaskState.SUBMITTED  # finished at Kling; we haven't looked
-    await harness.fake.advance(35)
+    await harness.fake.advance(40)  # 101 s: past the expected end and the first cell of the check grid
     await engine.drain()
     assert (await harness.task(task.id)).state is TaskState.DELIVERED

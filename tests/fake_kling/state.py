@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 Status = Literal["submitted", "processing", "succeed", "failed"]
 Outcome = Callable[["FakeTask"], "str | None"]
-FinishAfter = float | Mapping[str, float]
+FinishAfter = float | Mapping[str, float] | Callable[[str], float]  # seconds; per kind; or drawn per task
 
 DEFAULT_FINISH_AFTER = 60.0
 FAIL_MARKER = "[fail]"
@@ -97,6 +97,8 @@ class TaskStore:
         """Return how long after creation a task of `kind` finishes."""
         if isinstance(self._finish_after, Mapping):
             return float(self._finish_after.get(kind, DEFAULT_FINISH_AFTER))
+        if callable(self._finish_after):
+            return float(self._finish_after(kind))
         return float(self._finish_after)
 
     def active_slots(self) -> int:
