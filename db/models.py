@@ -63,6 +63,7 @@ class TaskRecord(BaseModel):
     polls: int = 0
     empty_result_checks: int = 0
     generation_seconds: float | None = None
+    expected_at: float | None = None
     delivery_attempts: int = 0
     created_at: float
     updated_at: float

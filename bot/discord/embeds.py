@@ -63,6 +63,8 @@ def status_embed(task: TaskRecord, queue_position: int | None) -> discord.Embed:
     embed.add_field(name="Prompt", value=prompt_of(task), inline=False)
     embed.add_field(name="Requested by", value=f"<@{task.user_id}>")
     embed.add_field(name="Started", value=f"<t:{int(task.created_at)}:R>")
+    if task.state in (TaskState.SUBMITTED, TaskState.PROCESSING) and task.expected_at is not None:
+        embed.add_field(name="Expected", value=f"<t:{int(task.expected_at)}:R>")  # learned from recent tasks
     embed.set_footer(text=f"Task {task.id} · live status")  # unlike a result's footer, on purpose
     return embed
 

@@ -50,6 +50,7 @@ class StatusBoard:
         self._storage = storage
         self._min_interval = min_interval
         self._clock = clock
+        self._waited_until = float("-inf")  # a timed wait that ran out counts as reaching its target
         self._edit_timeout = edit_timeout
         self._max_pending = max_pending
         self._last_edit: dict[str, float] = {}
@@ -105,16 +106,18 @@ class StatusBoard:
     async def _run(self) -> None:
         while True:
             self._wake.clear()
-            now = self._clock()
+            now = max(self._clock(), self._waited_until)
             for task_id in [t for t, due in self._due.items() if due <= now]:
                 del self._due[task_id]
                 await self._send(task_id)
-            if self._due:
-                wait = max(min(self._due.values()) - self._clock(), 0.0)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
-            else:
+            if not self._due:
                 await self._wake.wait()
+                continue
+            target = min(self._due.values())
+            try:
+                await asyncio.wait_for(self._wake.wait(), max(target - self._clock(), 0.0))
+            except TimeoutError:
+                self._waited_until = target
 
     async def _send(self, task_id: str) -> None:
         try:

@@ -153,6 +153,7 @@ class Submitter:
             now=now,
             provider_task_id=remote.task_id,
             submitted_at=now,
+            expected_at=now + expected,
             deadline_at=now + self.ctx.settings.task_deadline_minutes * 60,
             next_poll_at=next_poll,
         )

@@ -2,3 +2,5 @@
 ALTER TABLE tasks ADD COLUMN empty_result_checks INTEGER NOT NULL DEFAULT 0;
 -- Seconds the provider took to make the task (its own timestamps), to learn expected generation times.
 ALTER TABLE tasks ADD COLUMN generation_seconds REAL;
+-- When the provider is expected to finish the task (learned times), shown to the member as an estimate.
+ALTER TABLE tasks ADD COLUMN expected_at REAL;

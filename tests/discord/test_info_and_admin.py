@@ -6,6 +6,7 @@ from typing import Any
 
 import discord
 
+from bot.discord.embeds import status_embed
 from bot.vocabulary import TaskState
 from tests.discord.conftest import World
 from tests.discord.helpers import scene
@@ -100,3 +101,16 @@ async def test_admin_health_and_usage(simcord_env: Any, world: World) -> None:
     assert "reachable, credentials accepted" in health.response.embeds[0].fields[0].value
     usage = await boss.slash(channel, "kling-admin usage")
     assert f"<@{alice.id}>: 1.5 units, 1 task(s)" in usage.response.embeds[0].description
+
+
+async def test_status_message_shows_the_expected_finish(simcord_env: Any, world: World) -> None:
+    """Once Kling has the task, its status says when it is expected to finish (learned times), as a live time."""
+    _, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "video text", prompt="one")
+    await world.step()
+    (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
+    assert task.expected_at is not None
+    assert task.submitted_at is not None
+    assert task.expected_at - task.submitted_at == world.engine.expected_seconds(task)
+    fields = {field.name: field.value for field in status_embed(task, None).fields}
+    assert fields["Expected"] == f"<t:{int(task.expected_at)}:R>"
