@@ -11,6 +11,7 @@ import io
 import json
 import random
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,13 @@ def final_callbacks(kling: FakeKling) -> dict[str, float]:
     return sent
 
 
-async def callback_to_post(tasks: int, video_mb: int) -> list[float]:
-    """Seconds from the provider's final callback to the result in the channel, per task."""
+async def callback_to_post(
+    tasks: int, video_mb: int, *, spread: float = 0.2, prepare: Callable[[FakeDiscord, Any], None] | None = None
+) -> list[float]:
+    """Seconds from the provider's final callback to the result in the channel, per task.
+
+    `prepare(discord, channel)` runs once the bot is up (to inject Discord's misbehaviour).
+    """
     kling = FakeKling(api_key=API_KEY, clock=SystemClock(), auto_advance=True, processing_after=0.5,
                       finish_after=3.0, video=padded_video(video_mb))  # fmt: skip
     with tempfile.TemporaryDirectory() as root:
@@ -75,10 +81,12 @@ async def callback_to_post(tasks: int, video_mb: int) -> list[float]:
             users = [discord.add_member(guild, f"user{i}") for i in range(tasks)]
             bot = BotProcess(discord, kling, Path(root), extra_env={"LOG_LEVEL": "WARNING"})
             await bot.start()
+            if prepare is not None:
+                prepare(discord, channel)
             try:
                 for user in users:
                     await discord.invoke_slash(user, channel, "video", subcommand="text", options={"prompt": "boat"})
-                    await asyncio.sleep(0.2)  # arrivals spread out, as in real life
+                    await asyncio.sleep(spread)  # arrivals spread out, as in real life
                 for _ in range(600):
                     if len(result_posts(discord, channel)) >= tasks:
                         break
