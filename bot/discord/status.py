@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 MIN_EDIT_INTERVAL = 10.0  # seconds between edits of one task's status (channel rate limits)
 EDIT_TIMEOUT = 15.0  # seconds one status edit may take (rate limits included) before it is given up
+FINAL_TRIES = 3  # a final state's edit is tried again this many times, FINAL_RETRY s apart (growing)
+FINAL_RETRY = 30.0
 MAX_PENDING = 1000  # tasks with an edit waiting; past this, non-final changes are dropped (the next one shows)
 FINAL = (TaskState.DELIVERED, TaskState.DELIVERY_FAILED)
 
@@ -45,6 +47,7 @@ class StatusBoard:
         clock: Callable[[], float] = time.monotonic,
         edit_timeout: float = EDIT_TIMEOUT,
         max_pending: int = MAX_PENDING,
+        final_retry: float = FINAL_RETRY,
     ) -> None:
         self._client = client
         self._storage = storage
@@ -53,9 +56,11 @@ class StatusBoard:
         self._waited_until = float("-inf")  # a timed wait that ran out counts as reaching its target
         self._edit_timeout = edit_timeout
         self._max_pending = max_pending
+        self._final_retry = final_retry
         self._last_edit: dict[str, float] = {}
         self._latest: dict[str, TaskRecord] = {}
         self._due: dict[str, float] = {}
+        self._final_tries: dict[str, int] = {}
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
 
@@ -120,20 +125,33 @@ class StatusBoard:
                 self._waited_until = target
 
     async def _send(self, task_id: str) -> None:
-        try:
-            await asyncio.wait_for(self._flush(task_id), self._edit_timeout)
-        except TimeoutError:
-            log.info("Task %s: status edit timed out after %.0f s", task_id, self._edit_timeout)
-        except Exception:  # one bad edit must not stop the others
-            log.exception("Task %s: status edit failed", task_id)
-
-    async def _flush(self, task_id: str) -> None:
         task = self._latest.pop(task_id, None)
         if task is None or task.status_message_id is None:
             return
-        self._last_edit[task_id] = self._clock()
+        try:
+            await asyncio.wait_for(self._edit(task), self._edit_timeout)
+        except (TimeoutError, discord.HTTPException) as exc:
+            log.info("Task %s: status edit failed: %r", task_id, exc)
+            self._retry_final(task)
+        except Exception:  # one bad edit must not stop the others
+            log.exception("Task %s: status edit failed", task_id)
+        else:
+            self._final_tries.pop(task_id, None)
+
+    def _retry_final(self, task: TaskRecord) -> None:
+        """A final state must show in the end: try it again a few times, later (unless a newer one came)."""
+        tries = self._final_tries.get(task.id, 0) + 1
+        if task.state not in FINAL or tries > FINAL_TRIES or task.id in self._latest:
+            self._final_tries.pop(task.id, None)
+            return
+        self._final_tries[task.id] = tries
+        self._latest[task.id] = task
+        self._due[task.id] = self._clock() + self._final_retry * tries
+
+    async def _edit(self, task: TaskRecord) -> None:
+        self._last_edit[task.id] = self._clock()
         if task.state in FINAL:
-            self._last_edit.pop(task_id, None)
+            self._last_edit.pop(task.id, None)
         position = await self._storage.tasks.queue_position(task.id) if task.state is TaskState.QUEUED else None
         embed = status_embed(task, position)
         if task.delivery_message_id is not None and task.state is TaskState.DELIVERED:
@@ -141,10 +159,8 @@ class StatusBoard:
         channel = self._client.get_channel(task.channel_id)
         if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
             return
-        try:
-            await channel.get_partial_message(task.status_message_id).edit(embed=embed)
-        except discord.HTTPException as exc:
-            log.info("Task %s: status edit failed: %s", task_id, exc)
+        assert task.status_message_id is not None  # noqa: S101 - checked by _send
+        await channel.get_partial_message(task.status_message_id).edit(embed=embed)
 
 
 def message_url(task: TaskRecord) -> str:

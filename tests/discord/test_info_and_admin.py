@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import discord
 
 from bot.discord.embeds import status_embed
+from bot.discord.status import StatusBoard
 from bot.vocabulary import TaskState
 from tests.discord.conftest import World
 from tests.discord.helpers import scene
@@ -114,3 +116,25 @@ async def test_status_message_shows_the_expected_finish(simcord_env: Any, world:
     assert task.expected_at - task.submitted_at == world.engine.expected_seconds(task)
     fields = {field.name: field.value for field in status_embed(task, None).fields}
     assert fields["Expected"] == f"<t:{int(task.expected_at)}:R>"
+
+
+async def test_a_failed_final_status_edit_is_tried_again(simcord_env: Any, world: World) -> None:
+    """Discord fails the edit that shows "Done": it is tried again, so the status doesn't stay "posting"."""
+    _, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "video text", prompt="one")
+    await world.step(200)
+    await simcord_env.settle()
+    (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
+    assert task.status_message_id is not None
+    board = StatusBoard(world.bots[-1], world.storage, final_retry=0.01)
+    simcord_env.inject_error("PATCH", f"/channels/{channel.id}/messages/*", status=500, times=1)
+    edited = task.model_copy(update={"error_reason": None, "delivery_message_id": 12345})
+    await board.update(edited)
+    for _ in range(50):
+        await asyncio.sleep(0.02)
+        await simcord_env.settle()
+        shown = next(m for m in channel.history() if m.id == task.status_message_id)
+        if "12345" in (shown.embeds[0].description or ""):
+            break
+    await board.close()
+    assert "12345" in (shown.embeds[0].description or "")
