@@ -122,7 +122,7 @@ class EngineSettings(BaseSettings):
 
 
 class QuotaSettings(BaseSettings):
-    """Default limits; admins override them per guild and per role."""
+    """The operator's limits: each server's default and its ceiling (admins may lower them, never raise them)."""
 
     model_config = _config("QUOTA_")
 

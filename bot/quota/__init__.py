@@ -5,7 +5,7 @@ the Discord layer turns a `QuotaRefusal` into words.
 """
 
 from bot.quota.decision import QUOTA_WINDOW, LimitKind, QuotaExceededError, QuotaRefusal, decide, release_time
-from bot.quota.limits import resolve_limits
+from bot.quota.limits import ceiling_breaches, resolve_limits, within_ceilings
 from bot.quota.standing import QuotaStanding, standing
 
 __all__ = [
@@ -16,6 +16,8 @@ __all__ = [
     "QuotaStanding",
     "decide",
     "release_time",
+    "ceiling_breaches",
     "resolve_limits",
     "standing",
+    "within_ceilings",
 ]

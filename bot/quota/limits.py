@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TypeVar
 
 from bot.settings import QuotaSettings
 from db.models import PolicyOverride, QuotaLimits
 
 T = TypeVar("T")
+N = TypeVar("N", int, Decimal)
 
 
 def resolve_limits(
     defaults: QuotaSettings, guild: PolicyOverride | None, roles: Iterable[PolicyOverride]
 ) -> QuotaLimits:
-    """Return the member's limits: the guild policy replaces defaults; the most generous role wins."""
+    """Return the member's limits: the guild policy replaces defaults, the most generous role wins, and
+    none of them ever exceeds the operator's settings (the ceilings), whatever a policy says."""
+    return within_ceilings(_resolve(defaults, guild, roles), defaults)
+
+
+def within_ceilings(limits: QuotaLimits, ceilings: QuotaSettings) -> QuotaLimits:
+    """Return `limits` clamped to the operator's ceilings (a None ceiling means no ceiling)."""
+    return QuotaLimits(
+        user_daily_units=_lower(limits.user_daily_units, ceilings.user_daily_units),
+        user_max_active=_lower(limits.user_max_active, ceilings.user_max_active),
+        guild_daily_units=_lower(limits.guild_daily_units, ceilings.guild_daily_units),
+    )
+
+
+def ceiling_breaches(policy: PolicyOverride, ceilings: QuotaSettings) -> list[tuple[str, object, object]]:
+    """Return (limit, asked, ceiling) for each value of `policy` above the operator's ceiling."""
+    pairs = (
+        ("user_daily_units", policy.user_daily_units, ceilings.user_daily_units),
+        ("user_max_active", policy.user_max_active, ceilings.user_max_active),
+        ("guild_daily_units", policy.guild_daily_units, ceilings.guild_daily_units),
+    )
+    return [(name, asked, cap) for name, asked, cap in pairs if asked is not None and cap is not None and asked > cap]
+
+
+def _resolve(defaults: QuotaSettings, guild: PolicyOverride | None, roles: Iterable[PolicyOverride]) -> QuotaLimits:
     limits = QuotaLimits(
         user_daily_units=defaults.user_daily_units,
         user_max_active=defaults.user_max_active,
@@ -34,6 +60,12 @@ def _apply(limits: QuotaLimits, override: PolicyOverride, *, include_guild: bool
         user_max_active=_first(override.user_max_active, limits.user_max_active),
         guild_daily_units=_first(override.guild_daily_units if include_guild else None, limits.guild_daily_units),
     )
+
+
+def _lower(value: N | None, ceiling: N | None) -> N | None:
+    if ceiling is None:
+        return value
+    return ceiling if value is None else min(value, ceiling)
 
 
 def _first(override: T | None, fallback: T | None) -> T | None:

@@ -11,8 +11,21 @@ from bot.discord.errors import CommandRefusedError
 from bot.engine import Engine
 from bot.settings import QuotaSettings
 from cogs.admin._access import AdminGroup
+from bot.quota import ceiling_breaches
 from db.models import PolicyOverride
 from db.repository import QuotaRepository
+
+
+CEILING_WORDS = {
+    "user_daily_units": "Units per member per day",
+    "user_max_active": "Tasks at once per member",
+    "guild_daily_units": "Units per day for the server",
+}
+CEILING_SETTINGS = {
+    "user_daily_units": "QUOTA_USER_DAILY_UNITS",
+    "user_max_active": "QUOTA_USER_MAX_ACTIVE",
+    "guild_daily_units": "QUOTA_GUILD_DAILY_UNITS",
+}
 
 
 def _units(value: float | None) -> Decimal | None:
@@ -51,6 +64,7 @@ class QuotaAdmin(AdminGroup):
                 _units(server_daily_units) if server_daily_units is not None else current.guild_daily_units
             ),
         )
+        self._within_ceilings(policy)
         await self.quotas.set_guild_policy(interaction.guild.id, policy, now=self.engine.now())
         await interaction.followup.send(f"Server limits saved: {describe(policy)}.", ephemeral=True)
 
@@ -79,8 +93,21 @@ class QuotaAdmin(AdminGroup):
         if user_daily_units is None and max_active is None:
             raise CommandRefusedError("Give user_daily_units, max_active, or clear.")
         policy = PolicyOverride(user_daily_units=_units(user_daily_units), user_max_active=max_active)
+        self._within_ceilings(policy)
         await self.quotas.set_role_policy(interaction.guild.id, role.id, policy, now=now)
         await interaction.followup.send(f"{role.mention}: {describe(policy)}.", ephemeral=True)
+
+    def _within_ceilings(self, policy: PolicyOverride) -> None:
+        """Refuse a limit above the operator's, naming the ceiling and the setting that holds it."""
+        breaches = ceiling_breaches(policy, self.defaults)
+        if breaches:
+            raise CommandRefusedError(
+                " ".join(
+                    f"{CEILING_WORDS[name]} can be at most {cap} (the bot operator's limit, {CEILING_SETTINGS[name]}); "
+                    f"you asked for {asked}."
+                    for name, asked, cap in breaches
+                )
+            )
 
     @app_commands.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
@@ -95,7 +122,7 @@ class QuotaAdmin(AdminGroup):
             guild_daily_units=defaults.guild_daily_units,
         )
         lines = [
-            f"Defaults: {describe(default_policy)}",
+            f"Operator's limits (defaults and ceilings): {describe(default_policy)}",
             f"This server: {describe(policy) if policy else 'defaults'}",
             *(f"<@&{role_id}>: {describe(p)}" for role_id, p in roles.items()),
         ]

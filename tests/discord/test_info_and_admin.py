@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 import discord
@@ -10,6 +11,7 @@ import discord
 from bot.discord.embeds import status_embed
 from bot.discord.status import StatusBoard
 from bot.vocabulary import TaskState
+from db.models import PolicyOverride
 from tests.discord.conftest import World
 from tests.discord.helpers import scene
 
@@ -138,3 +140,40 @@ async def test_a_failed_final_status_edit_is_tried_again(simcord_env: Any, world
             break
     await board.close()
     assert "12345" in (shown.embeds[0].description or "")
+
+
+async def test_a_server_admin_cannot_raise_limits_above_the_operators(simcord_env: Any, world: World) -> None:
+    """The second-server story: an admin asks for 1,000,000 units a day and 100 tasks; both are refused,
+    naming the operator's ceiling, and a member still can't reserve more than the operator's 40."""
+    guild, channel, _ = scene(simcord_env)
+    admins = guild.create_role("admins", permissions=discord.Permissions(manage_guild=True))
+    boss = guild.add_member(simcord_env.create_user("boss"), roles=[admins])
+    refused = await boss.slash(channel, "kling-admin quota server", server_daily_units=1_000_000, max_active=100)
+    simcord_env.errors.clear()
+    assert refused.ephemeral
+    assert "Units per day for the server can be at most 500" in refused.response.content
+    assert "QUOTA_GUILD_DAILY_UNITS" in refused.response.content
+    assert "Tasks at once per member can be at most 3" in refused.response.content
+    assert await world.storage.quotas.guild_policy(guild.id) is None
+    role = await boss.slash(channel, "kling-admin quota role", role=admins, user_daily_units=150)
+    simcord_env.errors.clear()
+    assert "Units per member per day can be at most 40" in role.response.content
+    member = guild.add_member(simcord_env.create_user("member"))
+    for _ in range(2):  # 2 × 20 units use up the operator's 40
+        assert "Queued as" in (await member.slash(channel, "video text", prompt="a", model="kling-v2-master",
+                                                  duration="10")).response.content  # fmt: skip
+    third = await member.slash(channel, "video text", prompt="a", model="kling-v2-master", duration="10")
+    simcord_env.errors.clear()
+    assert "0 of 40 units left" in third.response.content
+
+
+async def test_limits_stored_above_the_ceiling_are_clamped(simcord_env: Any, world: World) -> None:
+    """A policy already stored above the ceilings (say, before the operator lowered them) never applies above."""
+    guild, channel, member = scene(simcord_env)
+    generous = PolicyOverride(
+        user_daily_units=Decimal(1_000_000), user_max_active=100, guild_daily_units=Decimal(10**6)
+    )
+    await world.storage.quotas.set_guild_policy(guild.id, generous, now=0)
+    standing = await world.engine.member_quota(guild.id, member.id, ())
+    assert (standing.limits.user_daily_units, standing.limits.user_max_active) == (40, 3)
+    assert standing.limits.guild_daily_units == 500
