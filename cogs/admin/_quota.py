@@ -9,12 +9,11 @@ from discord import app_commands
 
 from bot.discord.errors import CommandRefusedError
 from bot.engine import Engine
+from bot.quota import ceiling_breaches
 from bot.settings import QuotaSettings
 from cogs.admin._access import AdminGroup
-from bot.quota import ceiling_breaches
 from db.models import PolicyOverride
 from db.repository import QuotaRepository
-
 
 CEILING_WORDS = {
     "user_daily_units": "Units per member per day",

@@ -169,7 +169,7 @@ async def test_a_server_admin_cannot_raise_limits_above_the_operators(simcord_en
 
 async def test_limits_stored_above_the_ceiling_are_clamped(simcord_env: Any, world: World) -> None:
     """A policy already stored above the ceilings (say, before the operator lowered them) never applies above."""
-    guild, channel, member = scene(simcord_env)
+    guild, _, member = scene(simcord_env)
     generous = PolicyOverride(
         user_daily_units=Decimal(1_000_000), user_max_active=100, guild_daily_units=Decimal(10**6)
     )
