@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_argument("--since", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD (UTC)")
     usage.add_argument("--until", type=date.fromisoformat, help="last day, YYYY-MM-DD (default: today)")
     usage.add_argument("--guild", type=int, help="only this guild id")
+    guilds = commands.add_parser("guilds", help="list, approve, deny or leave the servers that use the bot")
+    guilds.add_argument("action", choices=("list", "approve", "deny", "leave"))
+    guilds.add_argument("guild_id", type=int, nargs="?", help="the server id (not for list)")
     return parser
 
 
@@ -35,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.check import run_check
 
         return asyncio.run(run_check(args.env_file))
+    if args.command == "guilds":
+        from bot.guilds_cli import guilds_command
+
+        return asyncio.run(guilds_command(args.env_file, args.action, args.guild_id))
     if args.command == "usage":
         from bot.usage_export import export_usage
 

@@ -7,12 +7,13 @@ import binascii
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Provider = Literal["official", "cometapi", "anyfast", "simulator"]
+GuildPolicy = Literal["open", "allowlist", "approval"]
 
 DEFAULT_BASE_URLS: dict[Provider, str] = {
     "official": "https://api-singapore.klingai.com",
@@ -38,6 +39,20 @@ class DiscordSettings(BaseSettings):
     dev_guild_id: int | None = Field(default=None, validation_alias="DEV_GUILD_ID")
     # Upload at most this much per file even where a server allows more; default: each server's own limit.
     max_upload_mb: float | None = Field(default=None, gt=0)
+    # Which servers may use the bot: every one (open), only ALLOWED_GUILD_IDS (allowlist), or those an operator
+    # approved (approval: a new server waits, and operators get a DM with Approve / Deny).
+    guild_policy: GuildPolicy = Field(default="approval", validation_alias="GUILD_POLICY")
+    allowed_guild_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=(), validation_alias="ALLOWED_GUILD_IDS")
+    # Operators besides the application's owner (or team), as Discord reports it: comma-separated user ids.
+    operator_user_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=(), validation_alias="OPERATOR_USER_IDS")
+
+    @field_validator("allowed_guild_ids", "operator_user_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        """Read "1, 2, 3" (or a list) as ids."""
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        return value
 
 
 class KlingSettings(BaseSettings):

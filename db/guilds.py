@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from db.models import GuildSettings
+from db.models import GuildAccess, GuildSettings
 from db.sqlite import SqliteDatabase
 
 
@@ -39,6 +39,41 @@ class SqliteGuilds:
                     now,
                 ),
             )
+
+    async def access(self, guild_id: int) -> GuildAccess | None:
+        """Return the server's access record, if it has one."""
+        rows = await self._access("WHERE guild_id = ?", (guild_id,))
+        return rows[0] if rows else None
+
+    async def all_access(self) -> list[GuildAccess]:
+        """Return every server's access record, newest request first."""
+        return await self._access("ORDER BY requested_at DESC", ())
+
+    async def request_access(self, guild_id: int, name: str, *, now: float) -> bool:
+        """Record a server as waiting for approval; return False if it already had a record."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO guild_access (guild_id, name, status, requested_at) VALUES (?, ?, 'pending', ?)",
+                (guild_id, name, now),
+            )
+            return cursor.rowcount == 1
+
+    async def decide_access(self, guild_id: int, status: str, *, by: int | None, now: float) -> None:
+        """Approve or deny a server (creating its record if needed)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_access (guild_id, status, requested_at, decided_at, decided_by) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET status = excluded.status, "
+                "decided_at = excluded.decided_at, decided_by = excluded.decided_by",
+                (guild_id, status, now, now, by),
+            )
+
+    async def _access(self, where: str, params: tuple[int, ...] | tuple[()]) -> list[GuildAccess]:
+        sql = f"SELECT guild_id, name, status, requested_at, decided_at, decided_by FROM guild_access {where}"
+        async with self._db.connection.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        keys = ("guild_id", "name", "status", "requested_at", "decided_at", "decided_by")
+        return [GuildAccess.model_validate(dict(zip(keys, row, strict=True))) for row in rows]
 
     async def get_meta(self, key: str) -> str | None:
         """Return a stored value, or None."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -137,6 +137,19 @@ class GuildSettings(BaseModel):
     def allows(self, channel_id: int) -> bool:
         """Return True if requests are accepted in `channel_id` (no list means everywhere)."""
         return not self.allowed_channels or channel_id in self.allowed_channels
+
+
+class GuildAccess(BaseModel):
+    """Whether a server may use the bot (under GUILD_POLICY=approval), and who decided."""
+
+    model_config = ConfigDict(frozen=True)
+
+    guild_id: int
+    name: str = ""
+    status: Literal["pending", "approved", "denied"]
+    requested_at: float
+    decided_at: float | None = None
+    decided_by: int | None = None
 
 
 class UsageRow(BaseModel):

@@ -67,6 +67,7 @@ class BotProcess:
             "DOWNLOAD_ALLOW_LOOPBACK": "true",
             "WEB_HOST": "127.0.0.1",
             "WEB_PORT": str(self.port),
+            "GUILD_POLICY": "open",  # the fakes' servers; the approval flow has its own tests
         }
         if self.callbacks:
             env["WEB_PUBLIC_URL"] = self.web

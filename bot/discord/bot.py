@@ -8,6 +8,7 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot.discord.access import GatedTree, GuildGate, bound_guild_decision
 from bot.discord.buttons import ButtonActions, bound_task_button
 from bot.discord.desk import RequestDesk
 from bot.discord.errors import on_app_command_error
@@ -37,9 +38,13 @@ class KlingBot(commands.Bot):
             intents=discord.Intents.default(),
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),  # a prompt can never ping anyone by default
+            tree_cls=GatedTree,
         )
         settings = services.settings
         self.settings = settings
+        self.gate = GuildGate(self, settings.discord, services.storage.guilds)
+        assert isinstance(self.tree, GatedTree)  # noqa: S101 - tree_cls above
+        self.tree.gate = self.gate
         self.storage = services.storage
         self.provider = services.provider
         self.status_board = StatusBoard(self, services.storage)
@@ -63,13 +68,17 @@ class KlingBot(commands.Bot):
         """Load the cogs, register persistent buttons, sync commands if they changed, start the engine."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(self._buttons)
+        self.add_dynamic_items(self._buttons, bound_guild_decision(self.gate))
         await sync_commands(
             self.tree, self.storage.guilds, dev_guild_id=self.settings.discord.dev_guild_id, force=self.force_sync
         )
         if self.start_engine:
             # Not yet: until the gateway is ready the channel cache is empty, and every delivery would go astray.
             self._engine_starter = asyncio.create_task(self._start_engine_when_ready(), name="engine-start")
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A new server: under GUILD_POLICY=approval it waits, and the operators are asked."""
+        await self.gate.joined(guild)
 
     async def _start_engine_when_ready(self) -> None:
         await self.wait_until_ready()

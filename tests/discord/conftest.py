@@ -69,7 +69,8 @@ def make_settings(
     root: Path, fake: FakeKling, engine: dict[str, Any], discord: dict[str, Any], storage: dict[str, Any]
 ) -> Settings:
     return Settings(
-        discord=DiscordSettings(token=SecretStr("simcord"), _env_file=None, **discord),
+        # Every server may use the bot unless a test says otherwise (the approval flow has its own tests).
+        discord=DiscordSettings(token=SecretStr("simcord"), _env_file=None, **{"guild_policy": "open", **discord}),
         kling=KlingSettings(api_key=SecretStr(API_KEY), base_url=fake.base_url, provider=fake.dialect, _env_file=None),  # type: ignore[arg-type]
         storage=StorageSettings(
             database_url=f"sqlite:///{root / 'bot.db'}",

@@ -39,6 +39,7 @@ class BotRoutes:
         router.add_get(f"{prefix}/guilds/{guild}", self.guild)
         router.add_get(f"{prefix}/guilds/{guild}/channels", self.guild_channels)
         router.add_get(f"{prefix}/guilds/{guild}/members/{ID % 'user_id'}", self.member)
+        router.add_delete(f"{prefix}/users/@me/guilds/{guild}", self.leave_guild)
 
     async def me(self, request: web.Request) -> web.Response:
         """GET /users/@me: the bot user."""
@@ -61,6 +62,13 @@ class BotRoutes:
         guild_id = self._command_scope(request)
         body = load_json(await request.text())
         return json_response(self.fake.command_store.overwrite(body, guild_id))
+
+    async def leave_guild(self, request: web.Request) -> web.Response:
+        """DELETE /users/@me/guilds/{id}: the bot leaves the guild (204; 10004 Unknown Guild if not in it)."""
+        guild = self.fake.world.guild(snowflake(request, "guild_id"))
+        del self.fake.world.guilds[guild.id]
+        self.fake.left_guilds.append(guild.id)
+        return web.Response(status=204)
 
     async def guild(self, request: web.Request) -> web.Response:
         """GET /guilds/{id}."""

@@ -57,6 +57,7 @@ class FakeDiscord:
         self.gateway = Gateway(token, heartbeat_interval_ms, self.changes, self._identify_events)
         self.injector = ErrorInjector()
         self.held = HeldRoutes()
+        self.left_guilds: list[int] = []
         self.requests: list[tuple[str, str]] = []
         self.interactions: dict[int, FakeInteraction] = {}
         self._runner: web.AppRunner | None = None

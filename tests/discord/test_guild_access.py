@@ -1,0 +1,81 @@
+"""Which servers may use the bot: approval (the default) waits for an operator; allowlist; open."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from bot.discord.access import GuildGate
+from tests.discord.conftest import World
+from tests.discord.helpers import scene
+
+
+async def with_operator(env: Any, world: World, policy: str = "approval") -> Any:
+    """Restart the bot with a user as its operator (OPERATOR_USER_IDS) and the given policy; return the user."""
+    user = env.create_user("operator")
+    env.create_guild("Operator's home").add_member(user)
+    discord = world.settings.discord.model_copy(update={"guild_policy": policy, "operator_user_ids": (user.id,)})
+    world.settings = dataclasses.replace(world.settings, discord=discord)
+    await env.restart_bot(world.new_bot())
+    return user
+
+
+async def test_a_new_server_waits_until_an_operator_approves(simcord_env: Any, world: World) -> None:
+    """Every command says the server waits; the operator gets Approve / Deny by DM; after Approve it works."""
+    boss = await with_operator(simcord_env, world)
+    guild, channel, alice = scene(simcord_env)
+    waiting = await alice.slash(channel, "video text", prompt="a boat")
+    assert waiting.ephemeral
+    assert "waiting for the approval of the bot's operator" in waiting.response.content
+    assert world.fake.create_attempts == 0
+    asked = boss.dm_channel.last_message
+    assert asked is not None
+    assert str(guild.id) in asked.embeds[0].description
+    await boss.click(asked, custom_id=f"kling:guild:approve:{guild.id}")
+    access = await world.storage.guilds.access(guild.id)
+    assert access is not None
+    assert (access.status, access.decided_by) == ("approved", boss.id)
+    assert "Queued as" in (await alice.slash(channel, "video text", prompt="a boat")).response.content
+
+
+async def test_a_denied_server_is_told_so(simcord_env: Any, world: World) -> None:
+    """Deny: commands there say the operator hasn't allowed it."""
+    boss = await with_operator(simcord_env, world)
+    guild, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "quota")
+    asked = boss.dm_channel.last_message
+    await boss.click(asked, custom_id=f"kling:guild:deny:{guild.id}")
+    denied = await alice.slash(channel, "quota")
+    assert "hasn't allowed this server" in denied.response.content
+    access = await world.storage.guilds.access(guild.id)
+    assert access is not None
+    assert access.status == "denied"
+
+
+@pytest.mark.parametrize("discord_options", [{"guild_policy": "allowlist", "allowed_guild_ids": ()}])
+async def test_an_unlisted_server_is_refused_under_the_allowlist(simcord_env: Any, world: World) -> None:
+    """GUILD_POLICY=allowlist: a server not in ALLOWED_GUILD_IDS is told, with its id for the operator."""
+    guild, channel, alice = scene(simcord_env)
+    refused = await alice.slash(channel, "video text", prompt="a boat")
+    assert f"(id {guild.id})" in refused.response.content
+    assert world.fake.create_attempts == 0
+
+
+async def test_only_operators_decide(simcord_env: Any, world: World) -> None:
+    """The gate knows its operators: OPERATOR_USER_IDS and the application's owner (never the bot itself)."""
+    boss = await with_operator(simcord_env, world)
+    bot = world.bots[-1]
+    gate: GuildGate = bot.gate
+    assert await gate.is_operator(boss.id)
+    assert bot.user is not None
+    assert not await gate.is_operator(bot.user.id)  # simcord reports the bot itself as the owner: never "operator"
+    assert not await gate.is_operator(simcord_env.create_user("someone").id)
+
+
+@pytest.mark.parametrize("discord_options", [{"guild_policy": "approval", "allowed_guild_ids": (1234,)}])
+async def test_listed_servers_need_no_approval(simcord_env: Any, world: World) -> None:
+    """ALLOWED_GUILD_IDS are approved under any policy."""
+    assert await world.bots[-1].gate.verdict(1234) == "allowed"
+    assert await world.bots[-1].gate.verdict(5678) == "pending"
