@@ -144,6 +144,21 @@ class QuotaSettings(BaseSettings):
     user_daily_units: Decimal | None = Field(default=Decimal(40), ge=0)
     user_max_active: int | None = Field(default=3, ge=1)
     guild_daily_units: Decimal | None = Field(default=Decimal(500), ge=0)
+    # Money: what one unit costs you (the public pack price by default) and in which currency.
+    price_per_unit: Decimal = Field(default=Decimal("0.14"), gt=0, validation_alias="PRICE_PER_UNIT")
+    currency: str = Field(default="USD", min_length=1, max_length=8, validation_alias="CURRENCY")
+    # The whole bot's spending, in that currency, over a rolling day and a rolling 30 days (unset: no cap).
+    bot_daily_budget: Decimal | None = Field(default=None, ge=0, validation_alias="BOT_DAILY_BUDGET")
+    bot_monthly_budget: Decimal | None = Field(default=None, ge=0, validation_alias="BOT_MONTHLY_BUDGET")
+
+    def units_for(self, money: Decimal | None) -> Decimal | None:
+        """Return how many units `money` buys (None stays None)."""
+        return None if money is None else money / self.price_per_unit
+
+    def money(self, units: Decimal) -> str:
+        """Return what `units` cost, e.g. "$0.21" or "0.21 EUR"."""
+        amount = (units * self.price_per_unit).quantize(Decimal("0.01"))
+        return f"${amount}" if self.currency == "USD" else f"{amount} {self.currency}"
 
 
 class WebSettings(BaseSettings):

@@ -101,6 +101,8 @@ class QuotaLimits(BaseModel):
     user_daily_units: Decimal | None
     user_max_active: int | None
     guild_daily_units: Decimal | None
+    bot_daily_units: Decimal | None = None  # the operator's budgets for the whole bot, in units
+    bot_monthly_units: Decimal | None = None
 
 
 class PolicyOverride(BaseModel):
@@ -122,6 +124,8 @@ class Usage(BaseModel):
     active_tasks: int
     guild_units_used: Decimal
     oldest_counted_at: float | None = None  # the earliest reservation still counting (it frees up a day later)
+    bot_units_day: Decimal = Decimal(0)  # the whole bot's, when a bot-wide budget asks for them
+    bot_units_month: Decimal = Decimal(0)
 
 
 class GuildSettings(BaseModel):

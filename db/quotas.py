@@ -20,6 +20,7 @@ COUNTED = (
 )
 USER_SCOPE = "AND r.guild_id = ? AND r.user_id = ?"
 GUILD_SCOPE = "AND r.guild_id = ?"
+BOT_SCOPE = ""
 RefusalT = TypeVar("RefusalT")
 
 
@@ -31,7 +32,13 @@ class SqliteQuotas:
         self._tasks = tasks
 
     async def reserve(
-        self, task: NewTask, decide: Callable[[Usage], RefusalT | None], *, now: float, window: float
+        self,
+        task: NewTask,
+        decide: Callable[[Usage], RefusalT | None],
+        *,
+        now: float,
+        window: float,
+        bot_windows: tuple[float, float] | None = None,
     ) -> RefusalT | None:
         """Read the member's usage, ask `decide`, and insert the task and its reservation if it says yes.
 
@@ -39,7 +46,7 @@ class SqliteQuotas:
         Returns None when accepted, or what `decide` refused with.
         """
         async with self._db.transaction() as conn:
-            refusal = decide(await _usage(conn, task.guild_id, task.user_id, now - window))
+            refusal = decide(await _usage(conn, task.guild_id, task.user_id, now - window, now, bot_windows))
             if refusal is not None:
                 return refusal
             await self._tasks.insert(conn, task, now)
@@ -50,20 +57,28 @@ class SqliteQuotas:
             )
         return None
 
-    async def usage(self, guild_id: int, user_id: int, *, now: float, window: float) -> Usage:
-        """Return what a user has used in the window and how many tasks they have active."""
-        return await _usage(self._db.connection, guild_id, user_id, now - window)
+    async def usage(
+        self, guild_id: int, user_id: int, *, now: float, window: float, bot_windows: tuple[float, float] | None = None
+    ) -> Usage:
+        """Return what a user has used in the window and how many tasks they have active.
+
+        With `bot_windows` (day, month) in seconds, also the whole bot's reservations in each.
+        """
+        return await _usage(self._db.connection, guild_id, user_id, now - window, now, bot_windows)
 
     async def counted_reservations(
-        self, guild_id: int, user_id: int | None, *, since: float
+        self, guild_id: int | None, user_id: int | None, *, since: float
     ) -> list[tuple[float, Decimal]]:
         """Return `(created_at, units)` of the reservations still counting since `since`, oldest first.
 
-        With `user_id` None, the whole guild's.
+        With `user_id` None, the whole guild's; with `guild_id` None too, the whole bot's.
         """
-        scope, params = (
-            (GUILD_SCOPE, (since, guild_id)) if user_id is None else (USER_SCOPE, (since, guild_id, user_id))
-        )
+        params: tuple[float | int, ...] = (since,)
+        scope = BOT_SCOPE
+        if guild_id is not None:
+            params, scope = (since, guild_id), GUILD_SCOPE
+            if user_id is not None:
+                params, scope = (since, guild_id, user_id), USER_SCOPE
         sql = "SELECT r.created_at, r.units " + COUNTED.format(scope=scope) + " ORDER BY r.created_at"
         async with self._db.connection.execute(sql, params) as cursor:
             return [(float(at), from_cents(units) or Decimal(0)) for at, units in await cursor.fetchall()]
@@ -165,8 +180,20 @@ class SqliteQuotas:
             )
 
 
-async def _usage(conn: aiosqlite.Connection, guild_id: int, user_id: int, since: float) -> Usage:
+async def _usage(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    user_id: int,
+    since: float,
+    now: float,
+    bot_windows: tuple[float, float] | None,
+) -> Usage:
     params = (since, guild_id, user_id)
+    day, month = (
+        (await _sum(conn, BOT_SCOPE, (now - bot_windows[0],)), await _sum(conn, BOT_SCOPE, (now - bot_windows[1],)))
+        if bot_windows is not None
+        else (0, 0)
+    )
     async with conn.execute("SELECT MIN(r.created_at) " + COUNTED.format(scope=USER_SCOPE), params) as cursor:
         oldest = await cursor.fetchone()
     return Usage(
@@ -174,6 +201,8 @@ async def _usage(conn: aiosqlite.Connection, guild_id: int, user_id: int, since:
         active_tasks=await _active(conn, guild_id, user_id),
         guild_units_used=from_cents(await _sum(conn, GUILD_SCOPE, (since, guild_id))) or Decimal(0),
         oldest_counted_at=float(oldest[0]) if oldest and oldest[0] is not None else None,
+        bot_units_day=from_cents(day) or Decimal(0),
+        bot_units_month=from_cents(month) or Decimal(0),
     )
 
 

@@ -53,11 +53,19 @@ class QuotaRepository(Protocol):
     """The quota ledger and policies."""
 
     async def reserve(
-        self, task: NewTask, decide: Callable[[Usage], RefusalT | None], *, now: float, window: float
+        self,
+        task: NewTask,
+        decide: Callable[[Usage], RefusalT | None],
+        *,
+        now: float,
+        window: float,
+        bot_windows: tuple[float, float] | None = None,
     ) -> RefusalT | None: ...
-    async def usage(self, guild_id: int, user_id: int, *, now: float, window: float) -> Usage: ...
+    async def usage(
+        self, guild_id: int, user_id: int, *, now: float, window: float, bot_windows: tuple[float, float] | None = None
+    ) -> Usage: ...
     async def counted_reservations(
-        self, guild_id: int, user_id: int | None, *, since: float
+        self, guild_id: int | None, user_id: int | None, *, since: float
     ) -> list[tuple[float, Decimal]]: ...
     async def ledger(self, task_id: str) -> dict[str, Decimal]: ...
     async def usage_by_user(self, guild_id: int, *, since: float) -> list[tuple[int, Decimal, int]]: ...

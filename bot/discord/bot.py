@@ -50,14 +50,18 @@ class KlingBot(commands.Bot):
         self.status_board = StatusBoard(self, services.storage)
         cap = settings.discord.max_upload_mb
         self.results = ResultPresenter(
-            settings.storage.archive_dir / "fitted", upload_cap=int(cap * MEGABYTE) if cap is not None else None
+            settings.storage.archive_dir / "fitted",
+            upload_cap=int(cap * MEGABYTE) if cap is not None else None,
+            price=settings.quota.money,
         )
         port = DiscordDelivery(self, self.status_board, self.results, services.metrics)
         self.engine = build_engine(
             settings, services.storage, services.provider, services.fetcher, port,
             clock=services.clock, metrics=services.metrics,
         )  # fmt: skip
-        self.desk = RequestDesk(self.engine, services.storage.guilds, self.status_board, services.provider)
+        self.desk = RequestDesk(
+            self.engine, services.storage.guilds, self.status_board, services.provider, price=settings.quota.money
+        )
         self._buttons = bound_task_button(ButtonActions(services.storage.tasks, self.desk, self.results))
         self.start_engine = start_engine
         self.force_sync = force_sync

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import discord
 
+from bot.discord.embeds import Price
 from bot.discord.errors import CommandRefusedError
 from bot.discord.permissions import role_ids
 from bot.discord.status import StatusBoard
@@ -22,8 +23,17 @@ log = logging.getLogger(__name__)
 class RequestDesk:
     """Where members' requests come in: one place that checks the channel, queues, and confirms."""
 
-    def __init__(self, engine: Engine, guilds: SqliteGuilds, status: StatusBoard, provider: ProviderClient) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        guilds: SqliteGuilds,
+        status: StatusBoard,
+        provider: ProviderClient,
+        *,
+        price: Price | None = None,
+    ) -> None:
         self._engine = engine
+        self._price = price
         self._guilds = guilds
         self._status = status
         self._provider = provider
@@ -63,7 +73,7 @@ class RequestDesk:
     async def _announce(self, interaction: discord.Interaction, task: TaskRecord, notes: Iterable[str]) -> None:
         position = await self._engine.queue_position(task.id)
         await self._status.post(task, position)
-        await interaction.followup.send(confirmation(task, position, notes), ephemeral=True)
+        await interaction.followup.send(confirmation(task, position, notes, self._price), ephemeral=True)
 
     async def _with_guild_defaults(self, guild_id: int, request: TaskRequest) -> TaskRequest:
         """Fill the model and mode the member left empty with the guild's defaults, where they fit this kind."""
@@ -80,10 +90,11 @@ class RequestDesk:
         return request.model_copy(update=update)
 
 
-def confirmation(task: TaskRecord, position: int | None, notes: Iterable[str]) -> str:
-    """Return the private confirmation: the task id, where it stands, what was fixed silently."""
+def confirmation(task: TaskRecord, position: int | None, notes: Iterable[str], price: Price | None = None) -> str:
+    """Return the private confirmation: the task id, where it stands, its cost, what was fixed silently."""
     place = f"#{position} in line" if position else "starting now"
-    lines = [f"Queued as `{task.id}` ({place}, {task.units_reserved} units). I'll post the result here and ping you."]
+    cost = f"{task.units_reserved} units" + (f", {price(task.units_reserved)}" if price is not None else "")
+    lines = [f"Queued as `{task.id}` ({place}, {cost}). I'll post the result here and ping you."]
     lines.extend(f"• {note}" for note in notes)
     return "\n".join(lines)
 

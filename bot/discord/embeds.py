@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+
 import discord
 
 from bot.vocabulary import Outcome, TaskKind, TaskState
 from db.models import TaskRecord
 
+Price = Callable[[Decimal], str]  # units -> money, e.g. "$0.21"
 FIELD_VALUE_MAX = 1024  # Discord's limit on an embed field's value
 REASON_PREVIEW = 1000  # a failure reason shown in a status description (4,096 at most)
 KIND_TITLES = {
@@ -69,7 +73,7 @@ def status_embed(task: TaskRecord, queue_position: int | None) -> discord.Embed:
     return embed
 
 
-def result_embed(task: TaskRecord, note: str | None = None) -> discord.Embed:
+def result_embed(task: TaskRecord, note: str | None = None, price: Price | None = None) -> discord.Embed:
     """Return the embed posted with a finished task: what was asked, with what, at what cost."""
     succeeded = task.outcome is Outcome.SUCCEEDED
     embed = discord.Embed(
@@ -85,8 +89,9 @@ def result_embed(task: TaskRecord, note: str | None = None) -> discord.Embed:
         value = task.params.get(key)
         if value not in (None, ""):
             embed.add_field(name=label, value=fit(f"{value} s" if key == "duration" else str(value), 100))
-    units = task.units_charged if succeeded else 0
-    embed.add_field(name="Units", value=f"{units}" if succeeded else "0 (refunded)")
+    units = task.units_charged if succeeded else None
+    cost = f" ({price(units)})" if price is not None and units else ""
+    embed.add_field(name="Cost", value=f"{units} units{cost}" if units is not None else "0 (refunded)")
     if note:
         embed.add_field(name="Note", value=fit(note), inline=False)
     embed.set_footer(text=f"Task {task.id}")

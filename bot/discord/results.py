@@ -7,7 +7,7 @@ from pathlib import Path
 
 import discord
 
-from bot.discord.embeds import result_embed
+from bot.discord.embeds import Price, result_embed
 from bot.discord.files import ResultFiles, choose_files
 from bot.vocabulary import Outcome
 from db.models import TaskRecord
@@ -29,9 +29,10 @@ class ResultMessage:
 class ResultPresenter:
     """Renders finished tasks for the channel, a DM or a private copy, within the upload limit there."""
 
-    def __init__(self, workdir: Path, *, upload_cap: int | None = None) -> None:
+    def __init__(self, workdir: Path, *, upload_cap: int | None = None, price: Price | None = None) -> None:
         self._workdir = workdir  # re-encoded copies live here, one folder per task and size
         self._upload_cap = upload_cap
+        self._price = price
 
     def limit(self, allowed: int) -> int:
         """Return the upload limit to use where Discord allows `allowed` bytes (the operator may cap it)."""
@@ -43,7 +44,7 @@ class ResultPresenter:
 
     def announcement(self, task: TaskRecord, files: ResultFiles) -> ResultMessage:
         """Return the public post: the requester's mention and the outcome, the links, the embed."""
-        return ResultMessage(_with_links(headline(task), files), result_embed(task, files.note), files)
+        return ResultMessage(_with_links(headline(task), files), result_embed(task, files.note, self._price), files)
 
     def plain(self, task: TaskRecord, files: ResultFiles) -> str:
         """Return the result as plain text (for when Discord refuses the embed): never more than a message holds."""
@@ -58,7 +59,7 @@ class ResultPresenter:
     async def copy(self, task: TaskRecord, allowed: int) -> ResultMessage:
         """Return a private copy (a DM or an ephemeral answer): no mention, just the result."""
         files = await self.files(task, allowed)
-        return ResultMessage(_with_links(None, files), result_embed(task, files.note), files)
+        return ResultMessage(_with_links(None, files), result_embed(task, files.note, self._price), files)
 
 
 def headline(task: TaskRecord) -> str:

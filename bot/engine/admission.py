@@ -14,6 +14,7 @@ from bot.engine.codec import encode_request
 from bot.engine.context import EngineContext
 from bot.kling.models import TaskRequest
 from bot.quota import (
+    BOT_WINDOWS,
     QUOTA_WINDOW,
     LimitKind,
     QuotaExceededError,
@@ -83,8 +84,9 @@ class Admission:
         )
         now = ctx.clock.now()
         refusal = await ctx.storage.quotas.reserve(
-            new, lambda usage: decide(usage, limits, new.units), now=now, window=QUOTA_WINDOW
-        )
+            new, lambda usage: decide(usage, limits, new.units), now=now, window=QUOTA_WINDOW,
+            bot_windows=bot_windows(limits),
+        )  # fmt: skip
         if refusal is not None:
             ctx.metrics.quota_refusals.inc()
             raise QuotaExceededError(await self._with_release_time(refusal, new.guild_id, new.user_id, now))
@@ -104,13 +106,16 @@ class Admission:
     async def standing(self, guild_id: int, user_id: int, role_ids: Sequence[int]) -> QuotaStanding:
         """Return a member's limits, usage and what is left, from the numbers admission decides on."""
         limits = await self.limits(guild_id, role_ids)
-        usage = await self._ctx.storage.quotas.usage(guild_id, user_id, now=self._ctx.clock.now(), window=QUOTA_WINDOW)
+        now = self._ctx.clock.now()
+        usage = await self._ctx.storage.quotas.usage(
+            guild_id, user_id, now=now, window=QUOTA_WINDOW, bot_windows=bot_windows(limits)
+        )
         return standing(usage, limits)
 
     async def _precheck(self, submission: Submission, limits: QuotaLimits, cost: Decimal) -> QuotaRefusal | None:
         now = self._ctx.clock.now()
         usage = await self._ctx.storage.quotas.usage(
-            submission.guild_id, submission.user_id, now=now, window=QUOTA_WINDOW
+            submission.guild_id, submission.user_id, now=now, window=QUOTA_WINDOW, bot_windows=bot_windows(limits)
         )
         refusal = decide(usage, limits, cost)
         if refusal is None:
@@ -121,6 +126,14 @@ class Admission:
         """Add when waiting makes room (the active-task limit frees when a task ends, not with time)."""
         if refusal.limit is LimitKind.ACTIVE_TASKS:
             return refusal
+        bot_wide = refusal.limit in (LimitKind.BOT_DAILY_BUDGET, LimitKind.BOT_MONTHLY_BUDGET)
+        guild = None if bot_wide else guild_id
         user = user_id if refusal.limit is LimitKind.USER_DAILY_UNITS else None
-        counted = await self._ctx.storage.quotas.counted_reservations(guild_id, user, since=now - QUOTA_WINDOW)
-        return refusal.at(release_time(counted, refusal.excess, QUOTA_WINDOW))
+        window = refusal.limit.window
+        counted = await self._ctx.storage.quotas.counted_reservations(guild, user, since=now - window)
+        return refusal.at(release_time(counted, refusal.excess, window))
+
+
+def bot_windows(limits: QuotaLimits) -> tuple[float, float] | None:
+    """Return the bot-wide windows to sum (only when a bot-wide budget is set: it reads every reservation)."""
+    return BOT_WINDOWS if limits.bot_daily_units is not None or limits.bot_monthly_units is not None else None

@@ -4,11 +4,20 @@ Storage calls `decide` inside the transaction that reserves, so concurrent reque
 the Discord layer turns a `QuotaRefusal` into words.
 """
 
-from bot.quota.decision import QUOTA_WINDOW, LimitKind, QuotaExceededError, QuotaRefusal, decide, release_time
+from bot.quota.decision import (
+    BOT_WINDOWS,
+    QUOTA_WINDOW,
+    LimitKind,
+    QuotaExceededError,
+    QuotaRefusal,
+    decide,
+    release_time,
+)
 from bot.quota.limits import ceiling_breaches, resolve_limits, within_ceilings
 from bot.quota.standing import QuotaStanding, standing
 
 __all__ = [
+    "BOT_WINDOWS",
     "QUOTA_WINDOW",
     "LimitKind",
     "QuotaExceededError",

@@ -10,6 +10,8 @@ from enum import StrEnum
 from db.models import QuotaLimits, Usage, from_cents, to_cents
 
 QUOTA_WINDOW = 24 * 3600.0  # seconds a reservation counts against the daily limits (a rolling day)
+MONTH_WINDOW = 30 * QUOTA_WINDOW  # the monthly budget's rolling window
+BOT_WINDOWS = (QUOTA_WINDOW, MONTH_WINDOW)
 
 
 class LimitKind(StrEnum):
@@ -18,6 +20,13 @@ class LimitKind(StrEnum):
     ACTIVE_TASKS = "active_tasks"
     USER_DAILY_UNITS = "user_daily_units"
     GUILD_DAILY_UNITS = "guild_daily_units"
+    BOT_DAILY_BUDGET = "bot_daily_budget"
+    BOT_MONTHLY_BUDGET = "bot_monthly_budget"
+
+    @property
+    def window(self) -> float:
+        """Return the seconds a reservation counts against this limit."""
+        return MONTH_WINDOW if self is LimitKind.BOT_MONTHLY_BUDGET else QUOTA_WINDOW
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ def decide(usage: Usage, limits: QuotaLimits, cost: Decimal) -> QuotaRefusal | N
     checks = (
         (LimitKind.USER_DAILY_UNITS, limits.user_daily_units, usage.units_used),
         (LimitKind.GUILD_DAILY_UNITS, limits.guild_daily_units, usage.guild_units_used),
+        (LimitKind.BOT_DAILY_BUDGET, limits.bot_daily_units, usage.bot_units_day),
+        (LimitKind.BOT_MONTHLY_BUDGET, limits.bot_monthly_units, usage.bot_units_month),
     )
     for kind, allowed, used in checks:
         if allowed is not None and used + cost > allowed:
@@ -105,5 +116,9 @@ def summary(refusal: QuotaRefusal) -> str:
     """Return a plain one-line account of the refusal."""
     if refusal.limit is LimitKind.ACTIVE_TASKS:
         return f"You already have {refusal.used} task(s) in progress (limit {refusal.allowed})."
+    if refusal.limit in (LimitKind.BOT_DAILY_BUDGET, LimitKind.BOT_MONTHLY_BUDGET):
+        period = "today" if refusal.limit is LimitKind.BOT_DAILY_BUDGET else "these 30 days"
+        left, allowed = refusal.left, refusal.allowed
+        return f"The bot has {left} of {allowed} units of its budget left {period}; this costs {refusal.cost}."
     who = "You have" if refusal.limit is LimitKind.USER_DAILY_UNITS else "This server has"
     return f"{who} {refusal.left} of {refusal.allowed} units left for today; this request costs {refusal.cost}."

@@ -18,7 +18,13 @@ def resolve_limits(
 ) -> QuotaLimits:
     """Return the member's limits: the guild policy replaces defaults, the most generous role wins, and
     none of them ever exceeds the operator's settings (the ceilings), whatever a policy says."""
-    return within_ceilings(_resolve(defaults, guild, roles), defaults)
+    limits = within_ceilings(_resolve(defaults, guild, roles), defaults)
+    return limits.model_copy(
+        update={
+            "bot_daily_units": defaults.units_for(defaults.bot_daily_budget),
+            "bot_monthly_units": defaults.units_for(defaults.bot_monthly_budget),
+        }
+    )
 
 
 def within_ceilings(limits: QuotaLimits, ceilings: QuotaSettings) -> QuotaLimits:

@@ -177,3 +177,14 @@ async def test_limits_stored_above_the_ceiling_are_clamped(simcord_env: Any, wor
     standing = await world.engine.member_quota(guild.id, member.id, ())
     assert (standing.limits.user_daily_units, standing.limits.user_max_active) == (40, 3)
     assert standing.limits.guild_daily_units == 500
+
+
+async def test_money_shows_in_the_estimate_and_the_result(simcord_env: Any, world: World) -> None:
+    """At the default $0.14 a unit: the confirmation and the result say what it cost in money."""
+    _, channel, alice = scene(simcord_env)
+    answer = await alice.slash(channel, "video text", prompt="a boat")
+    assert "(#1 in line, 1.5 units, $0.21)" in answer.response.content
+    await world.step(200)
+    await simcord_env.settle()
+    fields = {field.name: field.value for field in channel.last_message.embeds[0].fields}
+    assert fields["Cost"] == "1.5 units ($0.21)"

@@ -142,3 +142,40 @@ async def test_a_refused_request_stores_nothing(harness: Harness) -> None:
     with pytest.raises(QuotaExceededError):
         await harness.submit(ImageToVideoRequest(image=make_png(640, 480), prompt="never stored"), user=5)
     assert sorted(path.name for path in (harness.root / "inputs").glob("*")) == kept
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_fifty_way_race_on_the_bots_money_budget_is_exact_to_the_cent(harness: Harness) -> None:
+    """A bot-wide daily budget of $0.63 at $0.14 a unit (4.5 units): 50 members at once, 3 × 1.5 units fit."""
+    harness.quota = QuotaSettings(
+        _env_file=None, user_max_active=None, user_daily_units=None, guild_daily_units=None,
+        PRICE_PER_UNIT=Decimal("0.14"), BOT_DAILY_BUDGET=Decimal("0.63"),
+    )  # fmt: skip
+    await harness.restart()
+    now = harness.fake.clock.now()
+    results = await asyncio.gather(*(harness.submit(cheap(), user=user) for user in range(50)), return_exceptions=True)
+    accepted = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, QuotaExceededError)]
+    assert (len(accepted), len(refused)) == (3, 47)
+    assert sum(task.units_reserved for task in accepted) * Decimal("0.14") == Decimal("0.63")
+    assert {r.refusal.limit.value for r in refused} == {"bot_daily_budget"}
+    assert {r.frees_at for r in refused} == {now + DAY}
+    assert "reached its daily budget" in quota_refusal_message(refused[0].refusal)
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_the_monthly_budget_counts_thirty_days(harness: Harness) -> None:
+    """A 30-day budget of 3 units' worth: two days later the first day's spending still counts."""
+    harness.quota = QuotaSettings(
+        _env_file=None, user_max_active=None, user_daily_units=None, guild_daily_units=None,
+        PRICE_PER_UNIT=Decimal(1), BOT_MONTHLY_BUDGET=Decimal(3),
+    )  # fmt: skip
+    await harness.restart()
+    await harness.submit(cheap(), user=1)
+    await harness.fake.advance(2 * DAY)
+    await harness.submit(cheap(), user=2)
+    with pytest.raises(QuotaExceededError) as refused:
+        await harness.submit(cheap(), user=3)
+    assert refused.value.refusal.limit.value == "bot_monthly_budget"
+    assert refused.value.frees_at is not None
+    assert refused.value.frees_at > harness.fake.clock.now() + 27 * DAY
