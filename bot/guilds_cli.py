@@ -33,9 +33,13 @@ async def guilds_command(
                 when = datetime.fromtimestamp(access.requested_at, tz=UTC).strftime("%Y-%m-%d %H:%M")
                 print(f"{access.guild_id}\t{access.status}\t{when}\t{access.name}", file=out)
             return 0
-        await storage.guilds.decide_access(
-            guild_id or 0, "approved" if action == "approve" else "denied", by=None, now=time.time()
-        )
+        status = "approved" if action == "approve" else "denied"
+        before = await storage.guilds.access(guild_id or 0)
+        await storage.guilds.decide_access(guild_id or 0, status, by=None, now=time.time())
+        await storage.audit.record(
+            "server.access", guild_id=guild_id, actor_id=None, before=before.status if before else "",
+            after=status, now=time.time(),
+        )  # fmt: skip
         print(f"Server {guild_id} {'approved' if action == 'approve' else 'denied'}.", file=out)
         return 0
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.audit import SqliteAudit
 from db.guilds import SqliteGuilds
 from db.quotas import SqliteQuotas
 from db.repository import QuotaRepository, TaskRepository
@@ -26,6 +27,7 @@ class Storage:
     tasks: TaskRepository
     quotas: QuotaRepository
     guilds: SqliteGuilds
+    audit: SqliteAudit
 
     async def close(self) -> None:
         """Close the database."""
@@ -39,4 +41,10 @@ async def open_storage(url: str) -> Storage:
     path = url.removeprefix(SQLITE_PREFIX)
     database = await SqliteDatabase.open(path if path == ":memory:" else Path(path))
     tasks = SqliteTasks(database)
-    return Storage(database=database, tasks=tasks, quotas=SqliteQuotas(database, tasks), guilds=SqliteGuilds(database))
+    return Storage(
+        database=database,
+        tasks=tasks,
+        quotas=SqliteQuotas(database, tasks),
+        guilds=SqliteGuilds(database),
+        audit=SqliteAudit(database),
+    )

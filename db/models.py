@@ -156,6 +156,28 @@ class GuildAccess(BaseModel):
     decided_by: int | None = None
 
 
+class AuditEntry(BaseModel):
+    """One operator or admin change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    guild_id: int | None
+    actor_id: int | None
+    action: str
+    before: str
+    after: str
+    at: float
+
+
+class ContentRule(BaseModel):
+    """A word (matched case-insensitively) or a regular expression a server blocks in prompts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pattern: str
+    is_regex: bool = False
+
+
 class UsageRow(BaseModel):
     """One user's tasks and units in one guild over a period."""
 

@@ -18,6 +18,7 @@ from discord import app_commands
 
 from bot.discord.replies import reply_private
 from bot.settings import DiscordSettings
+from db.audit import SqliteAudit
 from db.guilds import SqliteGuilds
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,13 @@ TEMPLATE = r"kling:guild:(?P<action>approve|deny):(?P<guild>\d+)"
 class GuildGate:
     """Answers "may this server use the bot?" and tells operators about servers that wait."""
 
-    def __init__(self, client: discord.Client, settings: DiscordSettings, guilds: SqliteGuilds) -> None:
+    def __init__(
+        self, client: discord.Client, settings: DiscordSettings, guilds: SqliteGuilds, audit: SqliteAudit
+    ) -> None:
         self._client = client
         self._settings = settings
         self._guilds = guilds
+        self._audit = audit
 
     async def verdict(self, guild_id: int) -> Verdict:
         """Return whether the server may use the bot, and if not, why."""
@@ -95,7 +99,13 @@ class GuildGate:
 
     async def decide(self, guild_id: int, approve: bool, by: int | None) -> None:
         """Approve or deny a server."""
-        await self._guilds.decide_access(guild_id, "approved" if approve else "denied", by=by, now=time.time())
+        before = await self._guilds.access(guild_id)
+        status = "approved" if approve else "denied"
+        await self._guilds.decide_access(guild_id, status, by=by, now=time.time())
+        await self._audit.record(
+            "server.access", guild_id=guild_id, actor_id=by, before=before.status if before else "", after=status,
+            now=time.time(),
+        )  # fmt: skip
         log.info("Server %s %s by %s", guild_id, "approved" if approve else "denied", by)
 
     async def _ask(self, user_id: int, guild: discord.Guild) -> None:

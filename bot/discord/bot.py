@@ -42,7 +42,7 @@ class KlingBot(commands.Bot):
         )
         settings = services.settings
         self.settings = settings
-        self.gate = GuildGate(self, settings.discord, services.storage.guilds)
+        self.gate = GuildGate(self, settings.discord, services.storage.guilds, services.storage.audit)
         assert isinstance(self.tree, GatedTree)  # noqa: S101 - tree_cls above
         self.tree.gate = self.gate
         self.storage = services.storage
@@ -60,7 +60,12 @@ class KlingBot(commands.Bot):
             clock=services.clock, metrics=services.metrics,
         )  # fmt: skip
         self.desk = RequestDesk(
-            self.engine, services.storage.guilds, self.status_board, services.provider, price=settings.quota.money
+            self.engine,
+            services.storage.guilds,
+            self.status_board,
+            services.provider,
+            services.storage.audit,
+            price=settings.quota.money,
         )
         self._buttons = bound_task_button(ButtonActions(services.storage.tasks, self.desk, self.results))
         self.start_engine = start_engine

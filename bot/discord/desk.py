@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import discord
 
+from bot.content import blocked
 from bot.discord.embeds import Price
 from bot.discord.errors import CommandRefusedError
 from bot.discord.permissions import role_ids
@@ -14,10 +15,13 @@ from bot.discord.status import StatusBoard
 from bot.engine import Engine, Submission
 from bot.kling.models import TaskRequest
 from bot.kling.provider import ProviderClient
+from db.audit import SqliteAudit
 from db.guilds import SqliteGuilds
 from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
+
+BLOCKED = "A rule of this server blocks this prompt, so nothing was sent or charged. Change the prompt and try again."
 
 
 class RequestDesk:
@@ -29,10 +33,12 @@ class RequestDesk:
         guilds: SqliteGuilds,
         status: StatusBoard,
         provider: ProviderClient,
+        audit: SqliteAudit,
         *,
         price: Price | None = None,
     ) -> None:
         self._engine = engine
+        self._audit = audit
         self._price = price
         self._guilds = guilds
         self._status = status
@@ -53,6 +59,7 @@ class RequestDesk:
     ) -> TaskRecord:
         """Queue `request` for the member (after `begin`), post its live status, and confirm privately."""
         guild_id, channel_id = _place(interaction)
+        await self._check_rules(guild_id, (request.prompt, request.negative_prompt))
         request = await self._with_guild_defaults(guild_id, request)
         task = await self._engine.submit(
             Submission(guild_id, channel_id, interaction.user.id, request, role_ids(interaction))
@@ -63,12 +70,18 @@ class RequestDesk:
     async def resubmit(self, interaction: discord.Interaction, task: TaskRecord) -> TaskRecord:
         """Queue `task`'s request again for the member pressing Retry (after `begin`)."""
         guild_id, channel_id = _place(interaction)
+        await self._check_rules(guild_id, (str(task.params.get(key) or "") for key in ("prompt", "negative_prompt")))
         again = await self._engine.resubmit(
             task.id, guild_id=guild_id, channel_id=channel_id, user_id=interaction.user.id,
             role_ids=role_ids(interaction),
         )  # fmt: skip
         await self._announce(interaction, again, ())
         return again
+
+    async def _check_rules(self, guild_id: int, texts: Iterable[str]) -> None:
+        """Refuse a prompt a server rule blocks, before anything is sent or charged (never echoing the match)."""
+        if blocked(list(texts), await self._audit.rules(guild_id)):
+            raise CommandRefusedError(BLOCKED)
 
     async def _announce(self, interaction: discord.Interaction, task: TaskRecord, notes: Iterable[str]) -> None:
         position = await self._engine.queue_position(task.id)

@@ -16,6 +16,7 @@ from bot.vocabulary import TaskKind
 from cogs.admin._access import AdminGroup
 from cogs.options import MODE_CHOICES, Name, model_choices
 from db import Storage
+from db.models import GuildSettings
 
 DAY = 86400
 
@@ -77,6 +78,21 @@ class AdminCommands(commands.Cog):
         )
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
+    @admin.command(name="audit")
+    @app_commands.describe(count="How many of the latest changes (default 15)")
+    async def audit(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 15) -> None:
+        """Show who changed what in this bot's settings for this server, and when."""
+        assert interaction.guild is not None  # noqa: S101
+        entries = await self.storage.audit.recent(interaction.guild.id, count)
+        lines = [
+            f"<t:{int(e.at)}:f> {f'<@{e.actor_id}>' if e.actor_id else 'the operator (shell)'} · **{e.action}**: "
+            f"{shown(e.before, 300) or '—'} → {shown(e.after, 300) or '—'}"
+            for e in entries
+        ]
+        embed = discord.Embed(title="Changes to this server's settings", description=fit_lines(lines))
+        embed.set_footer(text="Kept by the bot; nothing in Discord can edit it.")
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+
     async def _models(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return model_choices(self.provider, TaskKind, current)
 
@@ -95,6 +111,7 @@ class AdminCommands(commands.Cog):
             await interaction.followup.send(f"I don't know the model {shown(model)}.", ephemeral=True)
             return
         settings = await self.storage.guilds.settings(interaction.guild.id)
+        before = _defaults(settings)
         settings = settings.model_copy(
             update={
                 "default_model": model if model is not None else settings.default_model,
@@ -102,8 +119,26 @@ class AdminCommands(commands.Cog):
             }
         )
         await self.storage.guilds.save_settings(settings, now=self.engine.now())
+        await self.storage.audit.record(
+            "defaults", guild_id=interaction.guild.id, actor_id=interaction.user.id, before=before,
+            after=_defaults(settings), now=self.engine.now(),
+        )  # fmt: skip
         await interaction.followup.send(
             f"Defaults: model {settings.default_model or 'the catalogue’s first'}, "
             f"mode {settings.default_mode or 'std'}.",
             ephemeral=True,
         )
+
+
+def _defaults(settings: GuildSettings) -> str:
+    return f"model {settings.default_model or '—'}, mode {settings.default_mode or '—'}"
+
+
+def fit_lines(lines: list[str], limit: int = 4000) -> str:
+    """Join as many whole lines as fit an embed description."""
+    kept: list[str] = []
+    for line in lines:
+        if sum(len(k) + 1 for k in kept) + len(line) > limit:
+            break
+        kept.append(line)
+    return "\n".join(kept) or "No changes recorded yet."

@@ -12,6 +12,7 @@ from bot.engine import Engine
 from bot.quota import ceiling_breaches
 from bot.settings import QuotaSettings
 from cogs.admin._access import AdminGroup
+from db.audit import SqliteAudit
 from db.models import PolicyOverride
 from db.repository import QuotaRepository
 
@@ -34,9 +35,10 @@ def _units(value: float | None) -> Decimal | None:
 class QuotaAdmin(AdminGroup):
     """Set quota limits."""
 
-    def __init__(self, quotas: QuotaRepository, defaults: QuotaSettings, engine: Engine) -> None:
+    def __init__(self, quotas: QuotaRepository, defaults: QuotaSettings, engine: Engine, audit: SqliteAudit) -> None:
         super().__init__(name="quota", description="Quota limits for this server and its roles")
         self.quotas = quotas
+        self.audit = audit
         self.defaults = defaults
         self.engine = engine
 
@@ -65,6 +67,7 @@ class QuotaAdmin(AdminGroup):
         )
         self._within_ceilings(policy)
         await self.quotas.set_guild_policy(interaction.guild.id, policy, now=self.engine.now())
+        await self._record(interaction, "quota.server", describe(current), describe(policy))
         await interaction.followup.send(f"Server limits saved: {describe(policy)}.", ephemeral=True)
 
     @app_commands.command(name="role")
@@ -85,8 +88,11 @@ class QuotaAdmin(AdminGroup):
         """Give a role its own limits."""
         assert interaction.guild is not None  # noqa: S101
         now = self.engine.now()
+        before = (await self.quotas.role_policies(interaction.guild.id, [role.id])).get(role.id)
+        was = f"<@&{role.id}>: {describe(before) if before else 'server limits'}"
         if clear:
             await self.quotas.set_role_policy(interaction.guild.id, role.id, None, now=now)
+            await self._record(interaction, "quota.role", was, f"<@&{role.id}>: server limits")
             await interaction.followup.send(f"{role.mention} uses the server limits again.", ephemeral=True)
             return
         if user_daily_units is None and max_active is None:
@@ -94,7 +100,14 @@ class QuotaAdmin(AdminGroup):
         policy = PolicyOverride(user_daily_units=_units(user_daily_units), user_max_active=max_active)
         self._within_ceilings(policy)
         await self.quotas.set_role_policy(interaction.guild.id, role.id, policy, now=now)
+        await self._record(interaction, "quota.role", was, f"<@&{role.id}>: {describe(policy)}")
         await interaction.followup.send(f"{role.mention}: {describe(policy)}.", ephemeral=True)
+
+    async def _record(self, interaction: discord.Interaction, action: str, before: str, after: str) -> None:
+        guild_id = interaction.guild.id if interaction.guild else None
+        await self.audit.record(
+            action, guild_id=guild_id, actor_id=interaction.user.id, before=before, after=after, now=self.engine.now()
+        )
 
     def _within_ceilings(self, policy: PolicyOverride) -> None:
         """Refuse a limit above the operator's, naming the ceiling and the setting that holds it."""

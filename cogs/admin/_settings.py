@@ -7,15 +7,17 @@ from discord import app_commands
 
 from bot.engine import Engine
 from cogs.admin._access import AdminGroup
+from db.audit import SqliteAudit
 from db.guilds import SqliteGuilds
 
 
 class ChannelsAdmin(AdminGroup):
     """Choose the channels the bot takes requests in."""
 
-    def __init__(self, guilds: SqliteGuilds, engine: Engine) -> None:
+    def __init__(self, guilds: SqliteGuilds, engine: Engine, audit: SqliteAudit) -> None:
         super().__init__(name="channels", description="Channels where members may make videos")
         self.guilds = guilds
+        self.audit = audit
         self.engine = engine
 
     @app_commands.command(name="allow")
@@ -44,9 +46,18 @@ class ChannelsAdmin(AdminGroup):
         if add is not None and add not in channels:
             channels.append(add)
         if add is not None or drop is not None:
+            before = _channels(settings.allowed_channels)
             settings = settings.model_copy(update={"allowed_channels": tuple(channels)})
             await self.guilds.save_settings(settings, now=self.engine.now())
+            await self.audit.record(
+                "channels", guild_id=interaction.guild.id, actor_id=interaction.user.id, before=before,
+                after=_channels(settings.allowed_channels), now=self.engine.now(),
+            )  # fmt: skip
         listed = ", ".join(f"<#{c}>" for c in settings.allowed_channels)
         await interaction.followup.send(
             f"Requests are taken in: {listed}." if listed else "Requests are taken in every channel.", ephemeral=True
         )
+
+
+def _channels(ids: tuple[int, ...]) -> str:
+    return ", ".join(f"<#{c}>" for c in ids) or "every channel"

@@ -79,3 +79,14 @@ async def test_listed_servers_need_no_approval(simcord_env: Any, world: World) -
     """ALLOWED_GUILD_IDS are approved under any policy."""
     assert await world.bots[-1].gate.verdict(1234) == "allowed"
     assert await world.bots[-1].gate.verdict(5678) == "pending"
+
+
+async def test_an_operator_decision_is_audited(simcord_env: Any, world: World) -> None:
+    """Approving by the DM button is recorded: who, pending -> approved."""
+    boss = await with_operator(simcord_env, world)
+    guild, channel, alice = scene(simcord_env)
+    await alice.slash(channel, "quota")
+    await boss.click(boss.dm_channel.last_message, custom_id=f"kling:guild:approve:{guild.id}")
+    (entry,) = await world.storage.audit.recent(guild.id, 5)
+    assert (entry.action, entry.actor_id) == ("server.access", boss.id)
+    assert (entry.before, entry.after) == ("pending", "approved")

@@ -1,0 +1,69 @@
+"""Server content rules on prompts, and the audit log of every admin and operator change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+import pytest
+
+from bot.content import blocked
+from db.models import ContentRule
+from tests.discord.conftest import World
+from tests.discord.helpers import scene
+
+
+def admin_of(env: Any, guild: Any) -> Any:
+    role = guild.create_role("admins", permissions=discord.Permissions(manage_guild=True))
+    return guild.add_member(env.create_user("boss"), roles=[role])
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "hit"),
+    [
+        (ContentRule(pattern="gore"), "a GORE scene", True),
+        (ContentRule(pattern="gore"), "a gorgeous gorey sunset", False),  # whole words only
+        (ContentRule(pattern=r"blood\w*", is_regex=True), "bloodbath at dawn", True),
+        (ContentRule(pattern="(unclosed", is_regex=True), "(unclosed", False),  # a broken rule blocks nothing
+    ],
+)
+def test_rules_match_words_and_patterns(rule: ContentRule, text: str, hit: bool) -> None:
+    """A word matches whole and in any case; a regular expression as written."""
+    assert blocked([text], [rule]) is hit
+
+
+async def test_a_blocked_prompt_is_refused_before_anything_is_charged(simcord_env: Any, world: World) -> None:
+    """An admin blocks a word; a prompt with it is refused without echoing it; nothing is sent or charged."""
+    guild, channel, alice = scene(simcord_env)
+    boss = admin_of(simcord_env, guild)
+    assert "Blocked: gore" in (await boss.slash(channel, "kling-admin rules add", pattern="gore")).response.content
+    refused = await alice.slash(channel, "video text", prompt="a Gore fest")
+    simcord_env.errors.clear()
+    assert refused.ephemeral
+    assert "A rule of this server blocks this prompt" in refused.response.content
+    assert "gore" not in refused.response.content.lower()
+    assert world.fake.create_attempts == 0
+    assert await world.storage.tasks.for_user(guild.id, alice.id, limit=5) == []
+    assert "Queued as" in (await alice.slash(channel, "video text", prompt="a gorgeous sunset")).response.content
+    bad = await boss.slash(channel, "kling-admin rules add", pattern="(oops", regex=True)
+    simcord_env.errors.clear()
+    assert "isn't a valid regular expression" in bad.response.content
+
+
+async def test_every_admin_change_is_in_the_audit_log(simcord_env: Any, world: World) -> None:
+    """Quota, channels, defaults and rules changes are recorded (who, before -> after) and shown to admins."""
+    guild, channel, _ = scene(simcord_env)
+    boss = admin_of(simcord_env, guild)
+    await boss.slash(channel, "kling-admin quota server", max_active=2)
+    await boss.slash(channel, "kling-admin channels allow", channel=channel)
+    await boss.slash(channel, "kling-admin defaults", mode="pro")
+    await boss.slash(channel, "kling-admin rules add", pattern="gore")
+    entries = await world.storage.audit.recent(guild.id, 10)
+    assert [e.action for e in entries] == ["rules.add", "defaults", "channels", "quota.server"]
+    assert all(e.actor_id == boss.id for e in entries)
+    quota = entries[-1]
+    assert (quota.before, quota.after) == ("no limits set", "2 tasks at once")
+    shown = await boss.slash(channel, "kling-admin audit")
+    text = shown.response.embeds[0].description
+    assert "**quota.server**: no limits set → 2 tasks at once" in text
+    assert f"<@{boss.id}>" in text
