@@ -32,6 +32,9 @@ class Metrics:
         )
         self.deliveries = Counter("kling_deliveries", "Results posted, by how the files went", ["route"], registry=r)
         self.quota_refusals = Counter("kling_quota_refusals", "Requests refused by quota", registry=r)
+        self.balance_units = Gauge(
+            "kling_balance_units", "Units left in the provider account's online resource packs", registry=r
+        )
 
     def provider_call(self, method: str, endpoint: str, outcome: str, seconds: float) -> None:
         """Record one provider request; `outcome` is the HTTP status, with the business code on errors."""

@@ -10,7 +10,7 @@ from discord import app_commands
 from bot.discord.refusals import quota_refusal_message
 from bot.discord.replies import reply_private
 from bot.disk import LowDiskError
-from bot.engine import InputsExpiredError
+from bot.engine import CreditExhaustedError, InputsExpiredError
 from bot.kling.errors import KlingError, OperatorError
 from bot.media.intake import IntakeError
 from bot.quota import QuotaExceededError
@@ -18,6 +18,10 @@ from bot.quota import QuotaExceededError
 log = logging.getLogger(__name__)
 
 GENERIC = "Something went wrong on my side; it has been logged. Please try again."
+OUT_OF_CREDIT = (
+    "The bot's Kling account is out of credit, so it isn't taking requests right now; nothing was charged. "
+    "Its operator can see why; it starts again by itself once the account is topped up."
+)
 LOW_DISK = (
     "I'm short of disk space right now, so I'm not taking new requests. The operator can see why in the "
     "health check; please try again later."
@@ -39,6 +43,8 @@ def explain(error: BaseException, task_id: str | None = None) -> str:
         return error.user_message
     if isinstance(error, QuotaExceededError):
         return quota_refusal_message(error.refusal)
+    if isinstance(error, CreditExhaustedError):
+        return OUT_OF_CREDIT
     if isinstance(error, InputsExpiredError):
         return INPUTS_EXPIRED
     if isinstance(error, LowDiskError):

@@ -6,10 +6,12 @@ package is the engine's own business.
 
 from bot.engine.admission import Submission
 from bot.engine.build import build_engine, disk_guard
+from bot.engine.credit import CreditExhaustedError
 from bot.engine.engine import Engine, InputsExpiredError
 from bot.engine.ports import DeliveryError, DeliveryPort, DeliveryReceipt
 
 __all__ = [
+    "CreditExhaustedError",
     "DeliveryError",
     "DeliveryPort",
     "DeliveryReceipt",

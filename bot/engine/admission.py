@@ -12,6 +12,7 @@ from decimal import Decimal
 from bot.disk import DiskGuard
 from bot.engine.codec import encode_request
 from bot.engine.context import EngineContext
+from bot.engine.credit import Credit
 from bot.kling.models import TaskRequest
 from bot.quota import (
     BOT_WINDOWS,
@@ -45,10 +46,13 @@ class Submission:
 class Admission:
     """The engine's intake: nothing is stored or charged unless every check passes."""
 
-    def __init__(self, ctx: EngineContext, quota: QuotaSettings, disk: DiskGuard | None = None) -> None:
+    def __init__(
+        self, ctx: EngineContext, quota: QuotaSettings, disk: DiskGuard | None = None, credit: Credit | None = None
+    ) -> None:
         self._ctx = ctx
         self._quota = quota
         self._disk = disk
+        self._credit = credit
 
     async def admit(self, submission: Submission) -> TaskRecord:
         """Validate, price and reserve quota for a request, then queue it.
@@ -56,6 +60,8 @@ class Admission:
         Raises `InvalidRequestError`, `QuotaExceededError` or `LowDiskError`; nothing is charged then.
         """
         ctx = self._ctx
+        if self._credit is not None:
+            self._credit.check()  # out of credit: say so now rather than fail the task later
         if self._disk is not None:
             self._disk.check()  # before anything is stored: a full disk would fail the task half-way
         prepared = ctx.client.prepare(submission.request)

@@ -13,6 +13,7 @@ from bot.engine.callbacks import CallbackReceiver
 from bot.engine.clock import Clock
 from bot.engine.codec import decode_request
 from bot.engine.context import EngineContext
+from bot.engine.credit import BalanceWatch, Credit
 from bot.engine.deliverer import Deliverer
 from bot.engine.inputs import InputStore
 from bot.engine.ports import DeliveryPort
@@ -20,6 +21,7 @@ from bot.engine.results import ResultArchive
 from bot.engine.submitter import Submitter
 from bot.engine.tracker import Tracker
 from bot.engine.worker import Worker
+from bot.kling.balance import AccountBalance
 from bot.kling.provider import ProviderClient
 from bot.metrics import Metrics
 from bot.quota import QuotaStanding
@@ -71,9 +73,11 @@ class Engine:
         self._ctx = ctx
         self._input_retention = input_retention
         self._archive_retention = archive_retention
-        self._admission = Admission(ctx, quota, disk)
+        self.credit = Credit()
+        self._balance_watch = BalanceWatch(ctx, self.credit)
+        self._admission = Admission(ctx, quota, disk, self.credit)
         self._callbacks = CallbackReceiver(ctx, webhook_secret)
-        self.submitter = Submitter(ctx)
+        self.submitter = Submitter(ctx, self.credit)
         self.tracker = Tracker(ctx, self.submitter.reconcile, self.submitter.slot_freed)
         self.deliverer = Deliverer(ctx)
         self._workers = [
@@ -81,6 +85,7 @@ class Engine:
             Worker("tracker", self.tracker.step, clock, ctx.wakes.tracker),
             Worker("deliverer", self.deliverer.step, clock, ctx.wakes.deliverer),
             Worker("maintenance", self.maintain, clock),
+            Worker("balance", self._balance_watch.step, clock),
         ]
 
     # Requests
@@ -115,6 +120,14 @@ class Engine:
     async def member_quota(self, guild_id: int, user_id: int, role_ids: Sequence[int]) -> QuotaStanding:
         """Return a member's limits, usage and what is left (the numbers `submit` decides on)."""
         return await self._admission.standing(guild_id, user_id, role_ids)
+
+    async def check_balance(self) -> None:
+        """Read the balance now and pause or resume intake on it (the loop does this hourly)."""
+        await self._balance_watch.step()
+
+    async def read_balance(self) -> AccountBalance | None:
+        """Return the provider account's balance read now (None where the provider reports none)."""
+        return await self._ctx.client.balance()
 
     def now(self) -> float:
         """Return the engine's time (Unix seconds); tests move it."""

@@ -7,9 +7,17 @@ import math
 
 from bot.engine.codec import decode_request
 from bot.engine.context import EngineContext
+from bot.engine.credit import CREDIT_PAUSE, Credit
 from bot.engine.outcomes import record_failure
 from bot.engine.schedule import first_check_at, submit_retry_delay
-from bot.kling.errors import ConcurrencyLimitError, KlingError, OutcomeUnknownError, RateLimitedError, TransientError
+from bot.kling.errors import (
+    ConcurrencyLimitError,
+    KlingError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    ResourcePackExhaustedError,
+    TransientError,
+)
 from bot.kling.models import KlingTask, TaskStatus
 from bot.logs import task_context
 from bot.vocabulary import TaskState
@@ -29,8 +37,9 @@ UNKNOWN_OUTCOME_CAP = 6 * 3600.0  # past the deadline, keep trying to learn a cr
 class Submitter:
     """Moves tasks queued -> submitting -> submitted, persisting each step before its side effect."""
 
-    def __init__(self, ctx: EngineContext) -> None:
+    def __init__(self, ctx: EngineContext, credit: Credit) -> None:
         self.ctx = ctx
+        self.credit = credit
         self.paused_until = 0.0
 
     def slot_freed(self) -> None:
@@ -132,6 +141,9 @@ class Submitter:
             )
         except (ConcurrencyLimitError, RateLimitedError) as exc:
             await self._requeue(task, exc)
+        except ResourcePackExhaustedError as exc:  # no credit: wait in the queue, take no more, resume later
+            self.credit.pause(f"the provider answered {exc.code}: {exc.message}")
+            await self._requeue(task, exc, pause=CREDIT_PAUSE)
         except (OutcomeUnknownError, TransientError) as exc:
             await self._retry_later(task, str(exc))
         except KlingError as exc:
@@ -158,12 +170,13 @@ class Submitter:
             next_poll_at=next_poll,
         )
         log.info("Task %s: submitted as %s", task.id, remote.task_id)
+        self.credit.resume()  # a create went through: the account has credit
         await self.ctx.notify(updated)
         self.ctx.wake_tracker()
 
-    async def _requeue(self, task: TaskRecord, exc: ConcurrencyLimitError | RateLimitedError) -> None:
+    async def _requeue(self, task: TaskRecord, exc: KlingError, *, pause: float | None = None) -> None:
         now = self.ctx.clock.now()
-        pause = capped_pause(exc.retry_after)
+        pause = pause if pause is not None else capped_pause(getattr(exc, "retry_after", None))
         self.paused_until = max(self.paused_until, now + pause)
         log.info("Task %s: provider at capacity (%s); back in the queue for %.0f s", task.id, exc.code, pause)
         updated = await self.ctx.storage.tasks.transition(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Collection
 from typing import Any
 
 import aiohttp
 
 from bot.kling.auth import ApiKey, Credentials, JwtToken
+from bot.kling.balance import COSTS_PATH, AccountBalance, Throttle, costs_query, parse_balance
 from bot.kling.catalogue import Catalogue, load_catalogue
 from bot.kling.dialects import OfficialDialect, dialect_for
 from bot.kling.errors import (
@@ -65,6 +67,7 @@ class KlingClient:
             retry=retry or RetryPolicy(),
             observer=observer,
         )
+        self._balance_throttle = Throttle()
 
     @classmethod
     def from_settings(
@@ -143,6 +146,17 @@ class KlingClient:
                     return existing
                 log.info("Provider confirms %s does not exist; creating it again", external_task_id)
         raise OutcomeUnknownError(f"Create of {external_task_id} failed {MAX_CREATE_ATTEMPTS} times")
+
+    async def balance(self) -> AccountBalance | None:
+        """Return the account's resource packs, or None where the provider reports none (the aggregators).
+
+        At most one request a second, as the endpoint allows.
+        """
+        if self.provider != "official":
+            return None
+        async with self._balance_throttle:
+            payload = await self._transport.read(COSTS_PATH, params=costs_query(time.time()))
+        return parse_balance(payload)
 
     async def get(self, kind: TaskKind, task_id: str) -> KlingTask:
         """Return one task by the provider's task id or our external id (`TaskNotFoundError` if none)."""

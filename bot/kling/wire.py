@@ -101,7 +101,7 @@ class Envelope(_Wire):
     data: Any = None
 
 
-WireT = TypeVar("WireT", bound="_Wire")
+WireT = TypeVar("WireT", bound=BaseModel)
 
 
 def parse_model(model: type[WireT], payload: Any, what: str) -> WireT:

@@ -20,6 +20,7 @@ from typing import Any
 
 from PIL import Image
 
+from bot.kling.balance import AccountBalance
 from bot.kling.catalogue import Catalogue
 from bot.kling.errors import TaskNotFoundError
 from bot.kling.models import ImageResult, KlingTask, MultiImageToImageRequest, TaskRequest, TaskStatus, VideoResult
@@ -101,6 +102,10 @@ class SimulatedProvider:
             if task is not None:
                 found[task.task_id] = task
         return found
+
+    async def balance(self) -> AccountBalance | None:
+        """Return None: the simulator costs nothing and has no account."""
+        return None
 
     async def probe(self) -> None:
         """Always fine: there is no account to check."""

@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.errors import CommandRefusedError
 from bot.engine import Engine
 from bot.kling.diagnosis import explain_probe_failure
 from bot.kling.errors import KlingError
@@ -62,6 +63,28 @@ class AdminCommands(commands.Cog):
             name="Provider slots in use",
             value=f"{await tasks.in_flight_slots()} of {self.settings.engine.provider_max_concurrent}",
         )
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+    @admin.command(name="balance")
+    async def balance(self, interaction: discord.Interaction) -> None:
+        """Show what the bot's provider account has left, pack by pack."""
+        try:
+            balance = await self.engine.read_balance()
+        except KlingError as exc:
+            raise CommandRefusedError(f"The provider didn't answer: {exc.user_message}") from None
+        if balance is None:
+            await interaction.followup.send(
+                f"{self.provider.provider} doesn't report an account balance.", ephemeral=True
+            )
+            return
+        price = self.settings.quota.money
+        embed = discord.Embed(title=f"Provider balance: {balance.remaining} units ({price(balance.remaining)})")
+        for pack in balance.packs[:25]:
+            expires = f", expires <t:{int(pack.expires_at.timestamp())}:R>" if pack.expires_at else ""
+            embed.add_field(
+                name=shown(pack.name, 100), value=f"{pack.remaining} of {pack.total} left · {pack.status}{expires}"
+            )
+        embed.set_footer(text="Kling's figure can lag by up to 12 hours.")
         await interaction.followup.send(embed=embed, ephemeral=True)
 
     @admin.command(name="usage")

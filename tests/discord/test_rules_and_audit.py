@@ -67,3 +67,13 @@ async def test_every_admin_change_is_in_the_audit_log(simcord_env: Any, world: W
     text = shown.response.embeds[0].description
     assert "**quota.server**: no limits set → 2 tasks at once" in text
     assert f"<@{boss.id}>" in text
+
+
+async def test_admins_see_the_provider_balance(simcord_env: Any, world: World) -> None:
+    """`/kling-admin balance`: units left in all, in money, and pack by pack."""
+    guild, channel, _ = scene(simcord_env)
+    world.fake.account.packs[0].remaining = 250
+    shown = await admin_of(simcord_env, guild).slash(channel, "kling-admin balance")
+    embed = shown.response.embeds[0]
+    assert embed.title == "Provider balance: 250 units ($35.00)"
+    assert embed.fields[0].value.startswith("250 of 1000 left · online")

@@ -53,6 +53,8 @@ class Routes:
             router.add_get(self.spec.query_path(kind), self._endpoint("query", self._querier(kind)))
             if self.spec.has_list:
                 router.add_get(path, self._endpoint("list", self._lister(kind)))
+        if self.spec.name == "official":  # the aggregators document no balance
+            router.add_get("/account/costs", self._endpoint("query", self.account_costs))
         router.add_get("/results/{task_id}/{name}", self._endpoint("download", self.download))
         router.add_route("*", "/{tail:.*}", self._endpoint("other", self.fallback))
 
@@ -123,6 +125,10 @@ class Routes:
         if self.spec.name == "anyfast":
             return web.json_response(shapes.anyfast_error(status, code, message), status=status)
         return web.json_response(shapes.kling_error(code, message), status=status)
+
+    async def account_costs(self, request: web.Request) -> web.StreamResponse:
+        """GET /account/costs."""
+        return web.json_response(self.fake.account.costs(dict(request.query), self.fake.clock.now()))
 
     def _creator(self, kind: Kind) -> Handler:
         async def create(request: web.Request) -> web.StreamResponse:

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .account import Account
 from .auth import Credentials
 from .callbacks import CallbackSender, Sent, encode_payload
 from .clock import Clock, ManualClock
@@ -50,6 +51,7 @@ class FakeKling:
         self.dialect = dialect
         self._video = video  # served for every video result instead of the built-in 1 s clip
         self.spec = get_dialect(dialect)
+        self.account = Account()  # its resource packs (GET /account/costs, official dialect)
         self.clock: Clock = clock if clock is not None else ManualClock()
         self.credentials = Credentials(api_key, access_key, secret_key)
         self.callback_envelope = callback_envelope
