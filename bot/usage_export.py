@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import sys
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import TextIO
 
-from bot.settings import StorageSettings, read_section
+from bot.settings import QuotaSettings, StorageSettings, read_section
 from db import open_storage
 
 COLUMNS = ("guild_id", "user_id", "tasks", "succeeded", "failed", "units_charged", "units_refunded")
+MONEY_COLUMNS = ("cost", "currency")
 
 
 def day_start(day: date) -> float:
@@ -23,8 +25,9 @@ async def export_usage(
 ) -> int:
     """Write the CSV for tasks created from `since` up to and including `until` (default: today)."""
     storage_settings, problems = read_section(StorageSettings, env_file)
-    if storage_settings is None or problems:
-        print("\n".join(problems), file=sys.stderr)
+    quota, quota_problems = read_section(QuotaSettings, env_file)
+    if storage_settings is None or quota is None or problems or quota_problems:
+        print("\n".join(problems + quota_problems), file=sys.stderr)
         return 2
     last = until or datetime.now(UTC).date()
     storage = await open_storage(storage_settings.database_url)
@@ -33,7 +36,8 @@ async def export_usage(
     finally:
         await storage.close()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS + MONEY_COLUMNS)
     for row in rows:
-        writer.writerow([getattr(row, column) for column in COLUMNS])
+        cost = (row.units_charged * quota.price_per_unit).quantize(Decimal("0.01"))
+        writer.writerow([*(getattr(row, column) for column in COLUMNS), cost, quota.currency])
     return 0

@@ -145,6 +145,6 @@ async def test_usage_exports_csv(tmp_path: Path) -> None:
     code, stdout, _ = await run_bot("usage", "--since", today, env={"DATABASE_URL": url}, cwd=tmp_path)
     assert code == 0
     assert stdout.splitlines() == [
-        "guild_id,user_id,tasks,succeeded,failed,units_charged,units_refunded",
-        "7,9,2,1,1,1.5,1.5",
+        "guild_id,user_id,tasks,succeeded,failed,units_charged,units_refunded,cost,currency",
+        "7,9,2,1,1,1.5,1.5,0.21,USD",
     ]

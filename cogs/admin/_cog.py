@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -95,9 +97,11 @@ class AdminCommands(commands.Cog):
         since = self.engine.now() - days * DAY
         rows = await self.storage.quotas.usage_by_user(interaction.guild.id, since=since)
         total = sum(units for _, units, _ in rows)
-        lines = [f"<@{user}>: {units} units, {count} task(s)" for user, units, count in rows[:20]]
+        price = self.settings.quota.money
+        lines = [f"<@{user}>: {units} units ({price(units)}), {count} task(s)" for user, units, count in rows[:20]]
         embed = discord.Embed(
-            title=f"Usage, last {days} day(s): {total} units", description="\n".join(lines) or "No tasks."
+            title=f"Usage, last {days} day(s): {total} units ({price(Decimal(total))})",
+            description="\n".join(lines) or "No tasks.",
         )
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
