@@ -67,7 +67,7 @@ class KlingBot(commands.Bot):
             services.storage.audit,
             price=settings.quota.money,
         )
-        self._buttons = bound_task_button(ButtonActions(services.storage.tasks, self.desk, self.results))
+        self._buttons = bound_task_button(ButtonActions(services.storage.tasks, self.desk, self.results, self.gate))
         self.start_engine = start_engine
         self.force_sync = force_sync
         self._engine_starter: asyncio.Task[None] | None = None

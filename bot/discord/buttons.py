@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import discord
 
+from bot.discord.access import GuildGate
 from bot.discord.desk import RequestDesk
 from bot.discord.errors import CommandRefusedError, report
 from bot.discord.permissions import is_admin
@@ -36,6 +37,7 @@ class ButtonActions:
     tasks: TaskRepository
     desk: RequestDesk
     results: ResultPresenter
+    gate: GuildGate  # a server denied since the result was posted can't spend through its buttons
 
     async def retry(self, interaction: discord.Interaction, task: TaskRecord) -> None:
         """Queue the same request again, from the kept input images."""
@@ -94,6 +96,8 @@ class TaskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLA
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Let only the requester, or someone who can manage the server or its messages, press it."""
+        if not await self._actions().gate.check(interaction):
+            return False
         task = await self._actions().tasks.get(self.task_id)
         if task is None:
             await reply_private(interaction, "This task no longer exists.")

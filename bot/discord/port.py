@@ -100,6 +100,10 @@ class DiscordDelivery:
                 if message.author.id == me and message.id != task.status_message_id and _carries(message, task):
                     return DeliveryReceipt(message.id, message.channel.id)
         except discord.HTTPException as exc:
+            if exc.status >= 500 or exc.status == 429:  # it may be there: don't post blind, look again later
+                raise DeliveryError(
+                    f"can't read history to check for an earlier delivery: {exc}", transient=True
+                ) from exc
             log.info("Task %s: can't read history to check for an earlier delivery: %s", task.id, exc)
         return None
 

@@ -26,6 +26,7 @@ MIN_EDIT_INTERVAL = 10.0  # seconds between edits of one task's status (channel 
 EDIT_TIMEOUT = 15.0  # seconds one status edit may take (rate limits included) before it is given up
 FINAL_TRIES = 3  # a final state's edit is tried again this many times, FINAL_RETRY s apart (growing)
 FINAL_RETRY = 30.0
+PARALLEL_EDITS = 8  # edits under way at once (each message has at most one)
 MAX_PENDING = 1000  # tasks with an edit waiting; past this, non-final changes are dropped (the next one shows)
 FINAL = (TaskState.DELIVERED, TaskState.DELIVERY_FAILED)
 
@@ -61,6 +62,9 @@ class StatusBoard:
         self._latest: dict[str, TaskRecord] = {}
         self._due: dict[str, float] = {}
         self._final_tries: dict[str, int] = {}
+        self._sending: set[str] = set()
+        self._senders: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(PARALLEL_EDITS)
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
 
@@ -98,11 +102,12 @@ class StatusBoard:
 
     async def close(self) -> None:
         """Stop sending edits (the ones still waiting are dropped)."""
-        if self._runner is not None:
-            self._runner.cancel()
+        for task in [*self._senders, *([self._runner] if self._runner else [])]:
+            task.cancel()
+        for task in [*self._senders, *([self._runner] if self._runner else [])]:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
-            self._runner = None
+                await task
+        self._runner = None
 
     def _ensure_runner(self) -> None:
         if self._runner is None or self._runner.done():
@@ -112,9 +117,9 @@ class StatusBoard:
         while True:
             self._wake.clear()
             now = max(self._clock(), self._waited_until)
-            for task_id in [t for t, due in self._due.items() if due <= now]:
+            for task_id in [t for t, due in self._due.items() if due <= now and t not in self._sending]:
                 del self._due[task_id]
-                await self._send(task_id)
+                self._start_send(task_id)
             if not self._due:
                 await self._wake.wait()
                 continue
@@ -123,6 +128,21 @@ class StatusBoard:
                 await asyncio.wait_for(self._wake.wait(), max(target - self._clock(), 0.0))
             except TimeoutError:
                 self._waited_until = target
+
+    def _start_send(self, task_id: str) -> None:
+        """Send one edit beside the others (a rate-limited channel waits alone), one at a time per message."""
+        self._sending.add(task_id)
+        sender = asyncio.create_task(self._send_bounded(task_id), name=f"status-{task_id}")
+        self._senders.add(sender)
+        sender.add_done_callback(self._senders.discard)
+
+    async def _send_bounded(self, task_id: str) -> None:
+        try:
+            async with self._slots:
+                await self._send(task_id)
+        finally:
+            self._sending.discard(task_id)
+            self._wake.set()  # an edit for this message may have queued meanwhile
 
     async def _send(self, task_id: str) -> None:
         task = self._latest.pop(task_id, None)

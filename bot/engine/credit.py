@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 BALANCE_INTERVAL = 3600.0  # seconds between balance reads
 PAUSED_INTERVAL = 60.0  # while paused, read it this often to resume soon after a top-up
 CREDIT_PAUSE = 300.0  # after a 1102, hold the queue this long before trying a create again
+BALANCE_LAG = 12 * 3600.0  # how stale Kling says the remaining figure can be
 
 
 class CreditExhaustedError(Exception):
@@ -26,27 +27,36 @@ class Credit:
     """Whether intake is paused for want of credit, and the last balance read."""
 
     paused_because: str | None = None
+    paused_until: float | None = None  # a 1102 pause lapses then (a provider without a balance can't lift it)
     balance: AccountBalance | None = None
     read_at: float | None = None
+    create_ok_at: float | None = None  # the last create that went through: credit, whatever a lagging read says
 
-    def check(self) -> None:
+    def check(self, now: float) -> None:
         """Raise `CreditExhaustedError` while paused."""
+        if self.paused_until is not None and now >= self.paused_until:
+            self.resume()
         if self.paused_because is not None:
             raise CreditExhaustedError(self.paused_because)
 
-    def pause(self, reason: str) -> None:
-        """Stop taking requests."""
+    def pause(self, reason: str, until: float | None = None) -> None:
+        """Stop taking requests (until `until`, or until resumed)."""
         if self.paused_because is None:
             log.error("Intake paused: %s. Top up the provider account; the bot resumes by itself.", reason)
-        self.paused_because = reason
+        self.paused_because, self.paused_until = reason, until
 
     def resume(self) -> bool:
         """Take requests again; return True if intake was paused."""
         was = self.paused_because is not None
         if was:
             log.warning("Intake resumed: the provider account has credit again")
-        self.paused_because = None
+        self.paused_because = self.paused_until = None
         return was
+
+    def created(self, now: float) -> None:
+        """A create went through: the account has credit."""
+        self.create_ok_at = now
+        self.resume()
 
 
 class BalanceWatch:
@@ -68,7 +78,9 @@ class BalanceWatch:
             return now + BALANCE_INTERVAL
         self._credit.balance, self._credit.read_at = balance, now
         self._ctx.metrics.balance_units.set(float(balance.remaining))
-        if balance.remaining <= 0:
+        # Kling's figure can lag by hours: a create that went through since then outranks a read of zero.
+        recent_create = self._credit.create_ok_at is not None and now - self._credit.create_ok_at < BALANCE_LAG
+        if balance.remaining <= 0 and not recent_create:
             self._credit.pause("the provider account's resource packs are used up or expired")
         elif self._credit.resume():
             self._ctx.wake_submitter()

@@ -49,7 +49,11 @@ class Deliverer:
         if claimed is None:
             return
         if task.state is TaskState.DELIVERING:  # an earlier attempt may have reached the user
-            receipt = await self._find_earlier(claimed)
+            try:
+                receipt = await self._find_earlier(claimed)
+            except DeliveryError as exc:  # can't tell yet: look again later rather than risk a second post
+                await self._attempt_failed(claimed, str(exc), transient=True)
+                return
             if receipt is not None:
                 await self._delivered(claimed, receipt)
                 return
@@ -78,10 +82,16 @@ class Deliverer:
         return None
 
     async def _find_earlier(self, task: TaskRecord) -> DeliveryReceipt | None:
+        """Return an earlier delivery, None if there was none; raise a transient error while it can't be told.
+
+        On the last attempt an unanswerable check counts as "none": a possible second post beats a lost one.
+        """
         try:
             return await self.ctx.port.find_delivery(task)
         except DeliveryError as exc:
             log.warning("Task %s: could not check for an earlier delivery: %s", task.id, exc)
+            if exc.transient and task.delivery_attempts < self.ctx.settings.delivery_max_attempts:
+                raise
             return None
 
     async def _archive(self, task: TaskRecord) -> TaskRecord | None:

@@ -41,10 +41,11 @@ class Submitter:
         self.ctx = ctx
         self.credit = credit
         self.paused_until = 0.0
+        self._credit_hold = 0.0
 
     def slot_freed(self) -> None:
-        """A task finished: the provider may have room again."""
-        self.paused_until = 0.0
+        """A task finished: the provider may have room again (but no credit comes back with it)."""
+        self.paused_until = self._credit_hold if self._credit_hold > self.ctx.clock.now() else 0.0
         self.ctx.wake_submitter()
 
     async def step(self) -> float | None:
@@ -142,7 +143,9 @@ class Submitter:
         except (ConcurrencyLimitError, RateLimitedError) as exc:
             await self._requeue(task, exc)
         except ResourcePackExhaustedError as exc:  # no credit: wait in the queue, take no more, resume later
-            self.credit.pause(f"the provider answered {exc.code}: {exc.message}")
+            now = self.ctx.clock.now()
+            self.credit.pause(f"the provider answered {exc.code}: {exc.message}", until=now + CREDIT_PAUSE)
+            self._credit_hold = now + CREDIT_PAUSE  # a finishing task frees a slot, not credit
             await self._requeue(task, exc, pause=CREDIT_PAUSE)
         except (OutcomeUnknownError, TransientError) as exc:
             await self._retry_later(task, str(exc))
@@ -150,6 +153,7 @@ class Submitter:
             log.warning("Task %s: provider refused the create: %s", task.id, exc)
             await self._fail(task, exc.user_message)
         else:
+            self.credit.created(self.ctx.clock.now())
             await self._mark_submitted(task, created)
 
     async def _mark_submitted(self, task: TaskRecord, remote: KlingTask) -> None:
@@ -170,7 +174,6 @@ class Submitter:
             next_poll_at=next_poll,
         )
         log.info("Task %s: submitted as %s", task.id, remote.task_id)
-        self.credit.resume()  # a create went through: the account has credit
         await self.ctx.notify(updated)
         self.ctx.wake_tracker()
 

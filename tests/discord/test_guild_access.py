@@ -90,3 +90,19 @@ async def test_an_operator_decision_is_audited(simcord_env: Any, world: World) -
     (entry,) = await world.storage.audit.recent(guild.id, 5)
     assert (entry.action, entry.actor_id) == ("server.access", boss.id)
     assert (entry.before, entry.after) == ("pending", "approved")
+
+
+async def test_a_server_denied_later_cannot_spend_through_old_buttons(simcord_env: Any, world: World) -> None:
+    """Approved, a result posted, then denied: Retry on the old result is refused, nothing is created."""
+    await with_operator(simcord_env, world)
+    guild, channel, alice = scene(simcord_env)
+    await world.storage.guilds.decide_access(guild.id, "approved", by=None, now=0)
+    await alice.slash(channel, "video text", prompt="a boat")
+    await world.step(200)
+    await simcord_env.settle()
+    result = channel.last_message
+    await world.storage.guilds.decide_access(guild.id, "denied", by=None, now=0)
+    (retry_id,) = [c.custom_id for row in result.components for c in row.children if "retry" in (c.custom_id or "")]
+    pressed = await alice.click(result, custom_id=retry_id)
+    assert "hasn't allowed this server" in pressed.response.content
+    assert len(world.fake.tasks) == 1

@@ -67,3 +67,30 @@ async def test_the_balance_watch_pauses_on_empty_packs_and_resumes_on_a_top_up(h
     await harness.fake.advance(2)  # the endpoint takes one request a second
     await engine.check_balance()
     await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO))
+
+
+@pytest.mark.parametrize("dialect", ["cometapi"])
+async def test_without_a_balance_a_1102_pause_lapses(harness: Harness) -> None:
+    """A provider that reports no balance can't lift the pause: it lapses after a while, and a new create tries."""
+    engine = harness.engine
+    assert engine is not None
+    harness.fake.inject(Fault(op="create", status=429, code=1102, message="resource pack exhausted"))
+    await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO))
+    await engine.drain()
+    with pytest.raises(CreditExhaustedError):
+        await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO), user=2)
+    await harness.fake.advance(CREDIT_PAUSE + 1)
+    await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO), user=2)
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_a_lagging_zero_after_a_good_create_does_not_pause(harness: Harness) -> None:
+    """Kling's remaining figure lags by hours: a create that went through outranks a read of zero."""
+    engine = harness.engine
+    assert engine is not None
+    await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO))
+    await engine.drain()  # created: the account has credit
+    harness.fake.account.packs[0].remaining = 0
+    await harness.fake.advance(2)
+    await engine.check_balance()
+    await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO), user=2)
