@@ -144,6 +144,8 @@ class QuotaSettings(BaseSettings):
     user_daily_units: Decimal | None = Field(default=Decimal(40), ge=0)
     user_max_active: int | None = Field(default=3, ge=1)
     guild_daily_units: Decimal | None = Field(default=Decimal(500), ge=0)
+    user_monthly_units: Decimal | None = Field(default=None, ge=0)  # over a rolling 30 days; unset: no limit
+    guild_monthly_units: Decimal | None = Field(default=None, ge=0)
     # Money: what one unit costs you (the public pack price by default) and in which currency.
     price_per_unit: Decimal = Field(default=Decimal("0.14"), gt=0, validation_alias="PRICE_PER_UNIT")
     currency: str = Field(default="USD", min_length=1, max_length=8, validation_alias="CURRENCY")

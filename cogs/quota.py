@@ -45,6 +45,16 @@ def quota_embed(standing: QuotaStanding) -> discord.Embed:
             name="Server budget today", value=f"{standing.guild_units_left} of {limits.guild_daily_units} left",
             inline=False,
         )  # fmt: skip
+    if standing.units_left_month is not None:
+        embed.add_field(
+            name="Units these 30 days", value=f"{standing.units_left_month} of {limits.user_monthly_units} left"
+        )
+    if standing.guild_units_left_month is not None:
+        embed.add_field(
+            name="Server budget these 30 days",
+            value=f"{standing.guild_units_left_month} of {limits.guild_monthly_units} left",
+            inline=False,
+        )
     embed.set_footer(text="Units are Kling's credits; failed tasks are refunded.")
     return embed
 

@@ -101,6 +101,8 @@ class QuotaLimits(BaseModel):
     user_daily_units: Decimal | None
     user_max_active: int | None
     guild_daily_units: Decimal | None
+    user_monthly_units: Decimal | None = None  # over a rolling 30 days
+    guild_monthly_units: Decimal | None = None
     bot_daily_units: Decimal | None = None  # the operator's budgets for the whole bot, in units
     bot_monthly_units: Decimal | None = None
 
@@ -113,6 +115,8 @@ class PolicyOverride(BaseModel):
     user_daily_units: Decimal | None = None
     user_max_active: int | None = None
     guild_daily_units: Decimal | None = None
+    user_monthly_units: Decimal | None = None
+    guild_monthly_units: Decimal | None = None
 
 
 class Usage(BaseModel):
@@ -124,6 +128,8 @@ class Usage(BaseModel):
     active_tasks: int
     guild_units_used: Decimal
     oldest_counted_at: float | None = None  # the earliest reservation still counting (it frees up a day later)
+    units_month: Decimal = Decimal(0)  # the member's over 30 days
+    guild_units_month: Decimal = Decimal(0)
     bot_units_day: Decimal = Decimal(0)  # the whole bot's, when a bot-wide budget asks for them
     bot_units_month: Decimal = Decimal(0)
 

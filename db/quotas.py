@@ -21,6 +21,16 @@ COUNTED = (
 USER_SCOPE = "AND r.guild_id = ? AND r.user_id = ?"
 GUILD_SCOPE = "AND r.guild_id = ?"
 BOT_SCOPE = ""
+GUILD_COLUMNS = (
+    "user_daily_units",
+    "user_max_active",
+    "guild_daily_units",
+    "user_monthly_units",
+    "guild_monthly_units",
+)
+ROLE_COLUMNS = ("user_daily_units", "user_max_active", "user_monthly_units")
+COUNT_COLUMNS = frozenset({"user_max_active"})
+MONTH = 30 * 24 * 3600.0  # the monthly limits' rolling window
 RefusalT = TypeVar("RefusalT")
 
 
@@ -131,42 +141,28 @@ class SqliteQuotas:
     async def guild_policy(self, guild_id: int) -> PolicyOverride | None:
         """Return the guild's own policy, if an admin set one."""
         async with self._db.connection.execute(
-            "SELECT user_daily_units, user_max_active, guild_daily_units FROM guild_policies WHERE guild_id = ?",
-            (guild_id,),
+            f"SELECT {', '.join(GUILD_COLUMNS)} FROM guild_policies WHERE guild_id = ?", (guild_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        if row is None:
-            return None
-        return PolicyOverride(
-            user_daily_units=from_cents(row[0]), user_max_active=row[1], guild_daily_units=from_cents(row[2])
-        )
+        return None if row is None else _policy(GUILD_COLUMNS, row)
 
     async def set_guild_policy(self, guild_id: int, policy: PolicyOverride, *, now: float) -> None:
         """Replace the guild's policy."""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT OR REPLACE INTO guild_policies VALUES (?, ?, ?, ?, ?)",
-                (
-                    guild_id,
-                    _cents(policy.user_daily_units),
-                    policy.user_max_active,
-                    _cents(policy.guild_daily_units),
-                    now,
-                ),
+                f"INSERT OR REPLACE INTO guild_policies (guild_id, {', '.join(GUILD_COLUMNS)}, updated_at) "
+                f"VALUES (?, {', '.join('?' * len(GUILD_COLUMNS))}, ?)",
+                (guild_id, *_columns(GUILD_COLUMNS, policy), now),
             )
 
     async def role_policies(self, guild_id: int, role_ids: Sequence[int] | None = None) -> dict[int, PolicyOverride]:
         """Return the role overrides of a guild (only `role_ids` when given)."""
         async with self._db.connection.execute(
-            "SELECT role_id, user_daily_units, user_max_active FROM role_policies WHERE guild_id = ?", (guild_id,)
+            f"SELECT role_id, {', '.join(ROLE_COLUMNS)} FROM role_policies WHERE guild_id = ?", (guild_id,)
         ) as cursor:
             rows = await cursor.fetchall()
         wanted = set(role_ids) if role_ids is not None else None
-        return {
-            row[0]: PolicyOverride(user_daily_units=from_cents(row[1]), user_max_active=row[2])
-            for row in rows
-            if wanted is None or row[0] in wanted
-        }
+        return {row[0]: _policy(ROLE_COLUMNS, row[1:]) for row in rows if wanted is None or row[0] in wanted}
 
     async def set_role_policy(self, guild_id: int, role_id: int, policy: PolicyOverride | None, *, now: float) -> None:
         """Set (or with None, remove) a role's override."""
@@ -175,8 +171,9 @@ class SqliteQuotas:
                 await conn.execute("DELETE FROM role_policies WHERE guild_id = ? AND role_id = ?", (guild_id, role_id))
                 return
             await conn.execute(
-                "INSERT OR REPLACE INTO role_policies VALUES (?, ?, ?, ?, ?)",
-                (guild_id, role_id, _cents(policy.user_daily_units), policy.user_max_active, now),
+                f"INSERT OR REPLACE INTO role_policies (guild_id, role_id, {', '.join(ROLE_COLUMNS)}, updated_at) "
+                f"VALUES (?, ?, {', '.join('?' * len(ROLE_COLUMNS))}, ?)",
+                (guild_id, role_id, *_columns(ROLE_COLUMNS, policy), now),
             )
 
 
@@ -201,6 +198,8 @@ async def _usage(
         active_tasks=await _active(conn, guild_id, user_id),
         guild_units_used=from_cents(await _sum(conn, GUILD_SCOPE, (since, guild_id))) or Decimal(0),
         oldest_counted_at=float(oldest[0]) if oldest and oldest[0] is not None else None,
+        units_month=from_cents(await _sum(conn, USER_SCOPE, (now - MONTH, guild_id, user_id))) or Decimal(0),
+        guild_units_month=from_cents(await _sum(conn, GUILD_SCOPE, (now - MONTH, guild_id))) or Decimal(0),
         bot_units_day=from_cents(day) or Decimal(0),
         bot_units_month=from_cents(month) or Decimal(0),
     )
@@ -224,3 +223,13 @@ async def _active(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> in
 
 def _cents(units: Decimal | None) -> int | None:
     return None if units is None else to_cents(units)
+
+
+def _columns(names: tuple[str, ...], policy: PolicyOverride) -> list[int | None]:
+    """Return the policy's values for `names` as stored (units in hundredths, counts as they are)."""
+    return [getattr(policy, n) if n in COUNT_COLUMNS else _cents(getattr(policy, n)) for n in names]
+
+
+def _policy(names: tuple[str, ...], row: Sequence[int | None]) -> PolicyOverride:
+    values = {n: v if n in COUNT_COLUMNS else from_cents(v) for n, v in zip(names, row, strict=True)}
+    return PolicyOverride.model_validate(values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.quota import LimitKind, QuotaRefusal
+from bot.quota.decision import MONTH_WINDOW
 
 
 def quota_refusal_message(refusal: QuotaRefusal) -> str:
@@ -15,8 +16,9 @@ def quota_refusal_message(refusal: QuotaRefusal) -> str:
         if refusal.frees_at is None:
             return f"{text} This request alone is larger than that budget."
         return f"{text} It resets <t:{int(refusal.frees_at)}:R>."
-    who = "You have" if refusal.limit is LimitKind.USER_DAILY_UNITS else "This server has"
-    text = f"{who} {refusal.left} of {refusal.allowed} units left for today; this request costs {refusal.cost}."
+    who = "You have" if refusal.limit.scope == "user" else "This server has"
+    period = "these 30 days" if refusal.limit.window == MONTH_WINDOW else "today"
+    text = f"{who} {refusal.left} of {refusal.allowed} units left for {period}; this request costs {refusal.cost}."
     if refusal.frees_at is None:
-        return f"{text} It is larger than the whole daily limit; ask an admin to raise it."
+        return f"{text} It is larger than the whole limit; ask an admin to raise it."
     return f"{text} Quota frees up <t:{int(refusal.frees_at)}:R>."

@@ -132,9 +132,9 @@ class Admission:
         """Add when waiting makes room (the active-task limit frees when a task ends, not with time)."""
         if refusal.limit is LimitKind.ACTIVE_TASKS:
             return refusal
-        bot_wide = refusal.limit in (LimitKind.BOT_DAILY_BUDGET, LimitKind.BOT_MONTHLY_BUDGET)
-        guild = None if bot_wide else guild_id
-        user = user_id if refusal.limit is LimitKind.USER_DAILY_UNITS else None
+        scope = refusal.limit.scope
+        guild = None if scope == "bot" else guild_id
+        user = user_id if scope == "user" else None
         window = refusal.limit.window
         counted = await self._ctx.storage.quotas.counted_reservations(guild, user, since=now - window)
         return refusal.at(release_time(counted, refusal.excess, window))

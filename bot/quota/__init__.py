@@ -13,11 +13,12 @@ from bot.quota.decision import (
     decide,
     release_time,
 )
-from bot.quota.limits import ceiling_breaches, resolve_limits, within_ceilings
+from bot.quota.limits import POLICY_FIELDS, ceiling_breaches, resolve_limits
 from bot.quota.standing import QuotaStanding, standing
 
 __all__ = [
     "BOT_WINDOWS",
+    "POLICY_FIELDS",
     "QUOTA_WINDOW",
     "LimitKind",
     "QuotaExceededError",
@@ -28,5 +29,4 @@ __all__ = [
     "release_time",
     "resolve_limits",
     "standing",
-    "within_ceilings",
 ]

@@ -20,13 +20,21 @@ class LimitKind(StrEnum):
     ACTIVE_TASKS = "active_tasks"
     USER_DAILY_UNITS = "user_daily_units"
     GUILD_DAILY_UNITS = "guild_daily_units"
+    USER_MONTHLY_UNITS = "user_monthly_units"
+    GUILD_MONTHLY_UNITS = "guild_monthly_units"
     BOT_DAILY_BUDGET = "bot_daily_budget"
     BOT_MONTHLY_BUDGET = "bot_monthly_budget"
 
     @property
     def window(self) -> float:
         """Return the seconds a reservation counts against this limit."""
-        return MONTH_WINDOW if self is LimitKind.BOT_MONTHLY_BUDGET else QUOTA_WINDOW
+        monthly = (LimitKind.USER_MONTHLY_UNITS, LimitKind.GUILD_MONTHLY_UNITS, LimitKind.BOT_MONTHLY_BUDGET)
+        return MONTH_WINDOW if self in monthly else QUOTA_WINDOW
+
+    @property
+    def scope(self) -> str:
+        """Return whose spending this limit counts: "user", "guild" or "bot"."""
+        return self.value.split("_", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,8 @@ def decide(usage: Usage, limits: QuotaLimits, cost: Decimal) -> QuotaRefusal | N
     checks = (
         (LimitKind.USER_DAILY_UNITS, limits.user_daily_units, usage.units_used),
         (LimitKind.GUILD_DAILY_UNITS, limits.guild_daily_units, usage.guild_units_used),
+        (LimitKind.USER_MONTHLY_UNITS, limits.user_monthly_units, usage.units_month),
+        (LimitKind.GUILD_MONTHLY_UNITS, limits.guild_monthly_units, usage.guild_units_month),
         (LimitKind.BOT_DAILY_BUDGET, limits.bot_daily_units, usage.bot_units_day),
         (LimitKind.BOT_MONTHLY_BUDGET, limits.bot_monthly_units, usage.bot_units_month),
     )
@@ -120,5 +130,6 @@ def summary(refusal: QuotaRefusal) -> str:
         period = "today" if refusal.limit is LimitKind.BOT_DAILY_BUDGET else "these 30 days"
         left, allowed = refusal.left, refusal.allowed
         return f"The bot has {left} of {allowed} units of its budget left {period}; this costs {refusal.cost}."
-    who = "You have" if refusal.limit is LimitKind.USER_DAILY_UNITS else "This server has"
-    return f"{who} {refusal.left} of {refusal.allowed} units left for today; this request costs {refusal.cost}."
+    who = "You have" if refusal.limit.scope == "user" else "This server has"
+    period = "these 30 days" if refusal.limit.window == MONTH_WINDOW else "today"
+    return f"{who} {refusal.left} of {refusal.allowed} units left for {period}; this request costs {refusal.cost}."

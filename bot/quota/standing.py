@@ -17,6 +17,8 @@ class QuotaStanding:
     usage: Usage
     units_left: Decimal | None
     guild_units_left: Decimal | None
+    units_left_month: Decimal | None
+    guild_units_left_month: Decimal | None
     frees_at: float | None  # when the oldest counted reservation ages out
 
 
@@ -27,6 +29,8 @@ def standing(usage: Usage, limits: QuotaLimits, window: float = QUOTA_WINDOW) ->
         usage=usage,
         units_left=_left(limits.user_daily_units, usage.units_used),
         guild_units_left=_left(limits.guild_daily_units, usage.guild_units_used),
+        units_left_month=_left(limits.user_monthly_units, usage.units_month),
+        guild_units_left_month=_left(limits.guild_monthly_units, usage.guild_units_month),
         frees_at=usage.oldest_counted_at + window if usage.oldest_counted_at is not None else None,
     )
 

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import discord
 from discord import app_commands
 
 from bot.discord.errors import CommandRefusedError
 from bot.engine import Engine
-from bot.quota import ceiling_breaches
+from bot.quota import POLICY_FIELDS, ceiling_breaches
 from bot.settings import QuotaSettings
 from cogs.admin._access import AdminGroup
+from cogs.admin._limits import amount, ceiling_refusal, describe
 from db.audit import SqliteAudit
 from db.models import PolicyOverride
 from db.repository import QuotaRepository
-
-CEILING_WORDS = {
-    "user_daily_units": "Units per member per day",
-    "user_max_active": "Tasks at once per member",
-    "guild_daily_units": "Units per day for the server",
-}
-CEILING_SETTINGS = {
-    "user_daily_units": "QUOTA_USER_DAILY_UNITS",
-    "user_max_active": "QUOTA_USER_MAX_ACTIVE",
-    "guild_daily_units": "QUOTA_GUILD_DAILY_UNITS",
-}
-
-
-def _units(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
 
 
 class QuotaAdmin(AdminGroup):
@@ -47,6 +31,9 @@ class QuotaAdmin(AdminGroup):
         user_daily_units="Units each member may spend per day",
         max_active="Tasks each member may have running or queued",
         server_daily_units="Units the whole server may spend per day",
+        user_monthly_units="Units each member may spend per 30 days",
+        server_monthly_units="Units the whole server may spend per 30 days",
+        in_money="The amounts above are money (in the bot's currency), not units",
     )
     async def server(
         self,
@@ -54,17 +41,21 @@ class QuotaAdmin(AdminGroup):
         user_daily_units: app_commands.Range[float, 0, 100000] | None = None,
         max_active: app_commands.Range[int, 1, 100] | None = None,
         server_daily_units: app_commands.Range[float, 0, 1000000] | None = None,
+        user_monthly_units: app_commands.Range[float, 0, 1000000] | None = None,
+        server_monthly_units: app_commands.Range[float, 0, 10000000] | None = None,
+        in_money: bool = False,
     ) -> None:
         """Set the server's limits (empty options keep their current value)."""
         assert interaction.guild is not None  # noqa: S101 - guild-only group
+        price = self.defaults.price_per_unit if in_money else None
         current = await self.quotas.guild_policy(interaction.guild.id) or PolicyOverride()
-        policy = PolicyOverride(
-            user_daily_units=_units(user_daily_units) if user_daily_units is not None else current.user_daily_units,
-            user_max_active=max_active if max_active is not None else current.user_max_active,
-            guild_daily_units=(
-                _units(server_daily_units) if server_daily_units is not None else current.guild_daily_units
-            ),
-        )
+        given = {
+            "user_daily_units": amount(user_daily_units, price), "user_max_active": max_active,
+            "guild_daily_units": amount(server_daily_units, price),
+            "user_monthly_units": amount(user_monthly_units, price),
+            "guild_monthly_units": amount(server_monthly_units, price),
+        }  # fmt: skip
+        policy = current.model_copy(update={name: value for name, value in given.items() if value is not None})
         self._within_ceilings(policy)
         await self.quotas.set_guild_policy(interaction.guild.id, policy, now=self.engine.now())
         await self._record(interaction, "quota.server", describe(current), describe(policy))
@@ -75,6 +66,8 @@ class QuotaAdmin(AdminGroup):
         role="Members with this role get these limits (the most generous of their roles wins)",
         user_daily_units="Units per member per day",
         max_active="Tasks running or queued per member",
+        user_monthly_units="Units per member per 30 days",
+        in_money="The amounts above are money (in the bot's currency), not units",
         clear="Remove this role's override",
     )
     async def role(
@@ -83,6 +76,8 @@ class QuotaAdmin(AdminGroup):
         role: discord.Role,
         user_daily_units: app_commands.Range[float, 0, 100000] | None = None,
         max_active: app_commands.Range[int, 1, 100] | None = None,
+        user_monthly_units: app_commands.Range[float, 0, 1000000] | None = None,
+        in_money: bool = False,
         clear: bool = False,
     ) -> None:
         """Give a role its own limits."""
@@ -95,9 +90,13 @@ class QuotaAdmin(AdminGroup):
             await self._record(interaction, "quota.role", was, f"<@&{role.id}>: server limits")
             await interaction.followup.send(f"{role.mention} uses the server limits again.", ephemeral=True)
             return
-        if user_daily_units is None and max_active is None:
-            raise CommandRefusedError("Give user_daily_units, max_active, or clear.")
-        policy = PolicyOverride(user_daily_units=_units(user_daily_units), user_max_active=max_active)
+        if user_daily_units is None and max_active is None and user_monthly_units is None:
+            raise CommandRefusedError("Give user_daily_units, max_active, user_monthly_units, or clear.")
+        price = self.defaults.price_per_unit if in_money else None
+        policy = PolicyOverride(
+            user_daily_units=amount(user_daily_units, price), user_max_active=max_active,
+            user_monthly_units=amount(user_monthly_units, price),
+        )  # fmt: skip
         self._within_ceilings(policy)
         await self.quotas.set_role_policy(interaction.guild.id, role.id, policy, now=now)
         await self._record(interaction, "quota.role", was, f"<@&{role.id}>: {describe(policy)}")
@@ -113,13 +112,7 @@ class QuotaAdmin(AdminGroup):
         """Refuse a limit above the operator's, naming the ceiling and the setting that holds it."""
         breaches = ceiling_breaches(policy, self.defaults)
         if breaches:
-            raise CommandRefusedError(
-                " ".join(
-                    f"{CEILING_WORDS[name]} can be at most {cap} (the bot operator's limit, {CEILING_SETTINGS[name]}); "
-                    f"you asked for {asked}."
-                    for name, asked, cap in breaches
-                )
-            )
+            raise CommandRefusedError(ceiling_refusal(breaches))
 
     @app_commands.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
@@ -128,26 +121,10 @@ class QuotaAdmin(AdminGroup):
         defaults = self.defaults
         policy = await self.quotas.guild_policy(interaction.guild.id)
         roles = await self.quotas.role_policies(interaction.guild.id)
-        default_policy = PolicyOverride(
-            user_daily_units=defaults.user_daily_units,
-            user_max_active=defaults.user_max_active,
-            guild_daily_units=defaults.guild_daily_units,
-        )
+        default_policy = PolicyOverride.model_validate({name: getattr(defaults, name) for name in POLICY_FIELDS})
         lines = [
             f"Operator's limits (defaults and ceilings): {describe(default_policy)}",
             f"This server: {describe(policy) if policy else 'defaults'}",
             *(f"<@&{role_id}>: {describe(p)}" for role_id, p in roles.items()),
         ]
         await interaction.followup.send("\n".join(lines), ephemeral=True)
-
-
-def describe(policy: PolicyOverride) -> str:
-    """Return a policy in words."""
-    parts = []
-    if policy.user_daily_units is not None:
-        parts.append(f"{policy.user_daily_units} units per member per day")
-    if policy.user_max_active is not None:
-        parts.append(f"{policy.user_max_active} tasks at once")
-    if policy.guild_daily_units is not None:
-        parts.append(f"{policy.guild_daily_units} units per day for the server")
-    return ", ".join(parts) or "no limits set"

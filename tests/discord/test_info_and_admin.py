@@ -188,3 +188,25 @@ async def test_money_shows_in_the_estimate_and_the_result(simcord_env: Any, worl
     await simcord_env.settle()
     fields = {field.name: field.value for field in channel.last_message.embeds[0].fields}
     assert fields["Cost"] == "1.5 units ($0.21)"
+
+
+async def test_monthly_limits_in_money_count_thirty_days(simcord_env: Any, world: World) -> None:
+    """An admin gives members $0.42 per 30 days (3 units at $0.14): two 1.5-unit requests fit, days apart;
+    the third is refused with the 30-day wording, and /quota shows what's left."""
+    guild, channel, alice = scene(simcord_env)
+    boss = guild.add_member(
+        simcord_env.create_user("boss"),
+        roles=[guild.create_role("admins", permissions=discord.Permissions(manage_guild=True))],
+    )
+    saved = await boss.slash(channel, "kling-admin quota server", user_monthly_units=0.42, in_money=True)
+    assert "3 units per member per 30 days" in saved.response.content
+    assert "Queued as" in (await alice.slash(channel, "video text", prompt="a")).response.content
+    await world.step(200)
+    await world.fake.advance(3 * 86400)
+    assert "Queued as" in (await alice.slash(channel, "video text", prompt="b")).response.content
+    refused = await alice.slash(channel, "video text", prompt="c")
+    simcord_env.errors.clear()
+    assert "You have 0 of 3 units left for these 30 days" in refused.response.content
+    quota = await alice.slash(channel, "quota")
+    fields = {f.name: f.value for f in quota.response.embeds[0].fields}
+    assert fields["Units these 30 days"] == "0 of 3 left"
