@@ -152,6 +152,8 @@ class QuotaSettings(BaseSettings):
     # The whole bot's spending, in that currency, over a rolling day and a rolling 30 days (unset: no cap).
     bot_daily_budget: Decimal | None = Field(default=None, ge=0, validation_alias="BOT_DAILY_BUDGET")
     bot_monthly_budget: Decimal | None = Field(default=None, ge=0, validation_alias="BOT_MONTHLY_BUDGET")
+    # Tell the operators when the provider account has fewer units than this left (unset: don't).
+    balance_alert_units: Decimal | None = Field(default=None, ge=0, validation_alias="BALANCE_ALERT_UNITS")
 
     def units_for(self, money: Decimal | None) -> Decimal | None:
         """Return how many units `money` buys (None stays None)."""

@@ -17,25 +17,33 @@ class SqliteGuilds:
     async def settings(self, guild_id: int) -> GuildSettings:
         """Return the guild's settings (defaults when an admin never set any)."""
         async with self._db.connection.execute(
-            "SELECT default_model, default_mode, allowed_channels FROM guild_settings WHERE guild_id = ?", (guild_id,)
+            "SELECT default_model, default_mode, allowed_channels, alert_channel_id FROM guild_settings "
+            "WHERE guild_id = ?",
+            (guild_id,),
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
             return GuildSettings(guild_id=guild_id)
         return GuildSettings(
-            guild_id=guild_id, default_model=row[0], default_mode=row[1], allowed_channels=tuple(json.loads(row[2]))
+            guild_id=guild_id,
+            default_model=row[0],
+            default_mode=row[1],
+            allowed_channels=tuple(json.loads(row[2])),
+            alert_channel_id=row[3],
         )
 
     async def save_settings(self, settings: GuildSettings, *, now: float) -> None:
         """Store the guild's settings."""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT OR REPLACE INTO guild_settings VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO guild_settings (guild_id, default_model, default_mode, allowed_channels, "
+                "alert_channel_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     settings.guild_id,
                     settings.default_model,
                     settings.default_mode,
                     json.dumps(list(settings.allowed_channels)),
+                    settings.alert_channel_id,
                     now,
                 ),
             )

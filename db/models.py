@@ -143,6 +143,7 @@ class GuildSettings(BaseModel):
     default_model: str | None = None
     default_mode: str | None = None
     allowed_channels: tuple[int, ...] = ()
+    alert_channel_id: int | None = None  # budget alerts for this server's admins
 
     def allows(self, channel_id: int) -> bool:
         """Return True if requests are accepted in `channel_id` (no list means everywhere)."""

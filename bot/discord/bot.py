@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.discord.access import GatedTree, GuildGate, bound_guild_decision
+from bot.discord.alerts import AlertPoster
 from bot.discord.buttons import ButtonActions, bound_task_button
 from bot.discord.desk import RequestDesk
 from bot.discord.errors import on_app_command_error
@@ -55,9 +56,10 @@ class KlingBot(commands.Bot):
             price=settings.quota.money,
         )
         port = DiscordDelivery(self, self.status_board, self.results, services.metrics)
+        alerts = AlertPoster(self, self.gate, services.storage.guilds, settings.quota.money)
         self.engine = build_engine(
             settings, services.storage, services.provider, services.fetcher, port,
-            clock=services.clock, metrics=services.metrics,
+            clock=services.clock, metrics=services.metrics, alerts=alerts,
         )  # fmt: skip
         self.desk = RequestDesk(
             self.engine,

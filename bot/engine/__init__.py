@@ -8,15 +8,18 @@ from bot.engine.admission import Submission
 from bot.engine.build import build_engine, disk_guard
 from bot.engine.credit import CreditExhaustedError
 from bot.engine.engine import Engine, InputsExpiredError
-from bot.engine.ports import DeliveryError, DeliveryPort, DeliveryReceipt
+from bot.engine.ports import AlertSink, BudgetAlert, DeliveryError, DeliveryPort, DeliveryReceipt, OperatorNotice
 
 __all__ = [
+    "AlertSink",
+    "BudgetAlert",
     "CreditExhaustedError",
     "DeliveryError",
     "DeliveryPort",
     "DeliveryReceipt",
     "Engine",
     "InputsExpiredError",
+    "OperatorNotice",
     "Submission",
     "build_engine",
     "disk_guard",

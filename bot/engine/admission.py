@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.disk import DiskGuard
+from bot.engine.alerts import Alerts
 from bot.engine.codec import encode_request
 from bot.engine.context import EngineContext
 from bot.engine.credit import Credit
@@ -27,7 +28,7 @@ from bot.quota import (
     standing,
 )
 from bot.settings import QuotaSettings
-from db.models import NewTask, QuotaLimits, TaskRecord
+from db.models import NewTask, QuotaLimits, TaskRecord, Usage
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,15 @@ class Admission:
     """The engine's intake: nothing is stored or charged unless every check passes."""
 
     def __init__(
-        self, ctx: EngineContext, quota: QuotaSettings, disk: DiskGuard | None = None, credit: Credit | None = None
+        self,
+        ctx: EngineContext,
+        quota: QuotaSettings,
+        disk: DiskGuard | None = None,
+        credit: Credit | None = None,
+        alerts: Alerts | None = None,
     ) -> None:
         self._ctx = ctx
+        self._alerts = alerts
         self._quota = quota
         self._disk = disk
         self._credit = credit
@@ -89,13 +96,20 @@ class Admission:
             units=prepared.units,
         )
         now = ctx.clock.now()
+        seen: list[Usage] = []
+
+        def decide_and_keep(usage: Usage) -> QuotaRefusal | None:
+            seen.append(usage)  # the usage the decision saw, for the budget alerts below
+            return decide(usage, limits, new.units)
+
         refusal = await ctx.storage.quotas.reserve(
-            new, lambda usage: decide(usage, limits, new.units), now=now, window=QUOTA_WINDOW,
-            bot_windows=bot_windows(limits),
-        )  # fmt: skip
+            new, decide_and_keep, now=now, window=QUOTA_WINDOW, bot_windows=bot_windows(limits)
+        )
         if refusal is not None:
             ctx.metrics.quota_refusals.inc()
             raise QuotaExceededError(await self._with_release_time(refusal, new.guild_id, new.user_id, now))
+        if self._alerts is not None and seen:
+            self._alerts.after_reservation(seen[-1], limits, new.units, new.guild_id)
         task = await ctx.storage.tasks.get(new.id)
         assert task is not None  # noqa: S101 - inserted just above, in the same process
         log.info("Task %s: queued (%s, %s units) for user %s", task.id, task.kind, task.units_reserved, task.user_id)

@@ -6,7 +6,7 @@ from bot.disk import MEGABYTE, DiskGuard
 from bot.engine.clock import Clock, SystemClock
 from bot.engine.engine import Engine
 from bot.engine.inputs import InputStore
-from bot.engine.ports import DeliveryPort
+from bot.engine.ports import AlertSink, DeliveryPort
 from bot.engine.results import ResultArchive, ResultFetcher
 from bot.kling.provider import ProviderClient
 from bot.metrics import Metrics
@@ -26,6 +26,7 @@ def build_engine(
     *,
     clock: Clock | None = None,
     metrics: Metrics | None = None,
+    alerts: AlertSink | None = None,
 ) -> Engine:
     """Return an engine over `storage` and `provider` that hands finished tasks to `port`."""
     return Engine(
@@ -42,6 +43,7 @@ def build_engine(
         input_retention=settings.storage.input_retention_hours * HOURS,
         archive_retention=settings.storage.archive_retention_days * DAYS,
         disk=disk_guard(settings),
+        alerts=alerts,
         metrics=metrics,
     )
 

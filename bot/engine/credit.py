@@ -4,7 +4,9 @@ stop taking requests with a clear answer instead of failing every task, and resu
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bot.engine.context import EngineContext
 from bot.kling.balance import AccountBalance
@@ -31,6 +33,7 @@ class Credit:
     balance: AccountBalance | None = None
     read_at: float | None = None
     create_ok_at: float | None = None  # the last create that went through: credit, whatever a lagging read says
+    notify: Callable[[str], None] | None = None  # tells the operators (best effort)
 
     def check(self, now: float) -> None:
         """Raise `CreditExhaustedError` while paused."""
@@ -43,6 +46,10 @@ class Credit:
         """Stop taking requests (until `until`, or until resumed)."""
         if self.paused_because is None:
             log.error("Intake paused: %s. Top up the provider account; the bot resumes by itself.", reason)
+            if self.notify is not None:
+                self.notify(
+                    f"The bot stopped taking requests: {reason}. Top up the Kling account; it resumes by itself."
+                )
         self.paused_because, self.paused_until = reason, until
 
     def resume(self) -> bool:
@@ -62,9 +69,10 @@ class Credit:
 class BalanceWatch:
     """Reads the balance at start and hourly (every minute while paused); pauses and resumes intake."""
 
-    def __init__(self, ctx: EngineContext, credit: Credit) -> None:
+    def __init__(self, ctx: EngineContext, credit: Credit, *, low_water: Decimal | None = None) -> None:
         self._ctx = ctx
         self._credit = credit
+        self._low_water = low_water
 
     async def step(self) -> float:
         """Read the balance once; return when to read it again."""
@@ -78,6 +86,9 @@ class BalanceWatch:
             return now + BALANCE_INTERVAL
         self._credit.balance, self._credit.read_at = balance, now
         self._ctx.metrics.balance_units.set(float(balance.remaining))
+        low = self._low_water is not None and 0 < balance.remaining < self._low_water
+        if low and self._credit.notify is not None:
+            self._credit.notify(f"The Kling account is running low: {balance.remaining} units left.")
         # Kling's figure can lag by hours: a create that went through since then outranks a read of zero.
         recent_create = self._credit.create_ok_at is not None and now - self._credit.create_ok_at < BALANCE_LAG
         if balance.remaining <= 0 and not recent_create:

@@ -9,6 +9,7 @@ from pydantic import SecretStr
 
 from bot.disk import DiskGuard
 from bot.engine.admission import Admission, Submission
+from bot.engine.alerts import Alerts
 from bot.engine.callbacks import CallbackReceiver
 from bot.engine.clock import Clock
 from bot.engine.codec import decode_request
@@ -16,7 +17,7 @@ from bot.engine.context import EngineContext
 from bot.engine.credit import BalanceWatch, Credit
 from bot.engine.deliverer import Deliverer
 from bot.engine.inputs import InputStore
-from bot.engine.ports import DeliveryPort
+from bot.engine.ports import AlertSink, DeliveryPort
 from bot.engine.results import ResultArchive
 from bot.engine.submitter import Submitter
 from bot.engine.tracker import Tracker
@@ -64,6 +65,7 @@ class Engine:
         input_retention: float = DEFAULT_INPUT_RETENTION,
         archive_retention: float = DEFAULT_ARCHIVE_RETENTION,
         disk: DiskGuard | None = None,
+        alerts: AlertSink | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         ctx = EngineContext(
@@ -73,9 +75,10 @@ class Engine:
         self._ctx = ctx
         self._input_retention = input_retention
         self._archive_retention = archive_retention
-        self.credit = Credit()
-        self._balance_watch = BalanceWatch(ctx, self.credit)
-        self._admission = Admission(ctx, quota, disk, self.credit)
+        self._alerts = Alerts(ctx, alerts)
+        self.credit = Credit(notify=self._alerts.notice)
+        self._balance_watch = BalanceWatch(ctx, self.credit, low_water=quota.balance_alert_units)
+        self._admission = Admission(ctx, quota, disk, self.credit, self._alerts)
         self._callbacks = CallbackReceiver(ctx, webhook_secret)
         self.submitter = Submitter(ctx, self.credit)
         self.tracker = Tracker(ctx, self.submitter.reconcile, self.submitter.slot_freed)
@@ -182,6 +185,7 @@ class Engine:
         """Stop the background loops (tasks stay in the database and resume at the next start)."""
         for worker in self._workers:
             await worker.stop()
+        await self._alerts.close()
 
     async def run_due(self) -> None:
         """Run one step of every loop (tests and tools step the engine with this instead of the loops)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 from db.models import TaskRecord
@@ -22,6 +23,36 @@ class DeliveryReceipt:
 
     message_id: int | None
     channel_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BudgetAlert:
+    """A budget crossed 80 % or 100 % of its limit: for a server's admins (guild_id set) or the operators."""
+
+    limit: str  # the LimitKind value, e.g. "guild_daily_units" or "bot_monthly_budget"
+    guild_id: int | None
+    used: Decimal
+    allowed: Decimal
+    threshold: int  # percent: 80 or 100
+
+
+@dataclass(frozen=True)
+class OperatorNotice:
+    """Something only the operators can fix (the provider account is low or out of credit)."""
+
+    text: str
+
+
+class AlertSink(Protocol):
+    """Tells people about budgets and the account; best effort, never in the engine's way."""
+
+    async def budget_alert(self, alert: BudgetAlert) -> None:
+        """Tell a server's admins (and, for the bot's own budgets, the operators)."""
+        ...
+
+    async def operator_notice(self, notice: OperatorNotice) -> None:
+        """Tell the operators."""
+        ...
 
 
 class DeliveryPort(Protocol):

@@ -105,6 +105,23 @@ class AdminCommands(commands.Cog):
         )
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
+    @admin.command(name="alerts")
+    @app_commands.describe(channel="Where budget alerts (80 % and 100 %) go; leave empty to stop them")
+    async def alerts(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        """Choose the channel for this server's budget alerts."""
+        assert interaction.guild is not None  # noqa: S101
+        settings = await self.storage.guilds.settings(interaction.guild.id)
+        before = f"<#{settings.alert_channel_id}>" if settings.alert_channel_id else "none"
+        settings = settings.model_copy(update={"alert_channel_id": channel.id if channel else None})
+        await self.storage.guilds.save_settings(settings, now=self.engine.now())
+        after = channel.mention if channel else "none"
+        await self.storage.audit.record(
+            "alerts", guild_id=interaction.guild.id, actor_id=interaction.user.id, before=before, after=after,
+            now=self.engine.now(),
+        )  # fmt: skip
+        answer = f"Budget alerts go to {after}." if channel else "Budget alerts are off for this server."
+        await interaction.followup.send(answer, ephemeral=True)
+
     @admin.command(name="audit")
     @app_commands.describe(count="How many of the latest changes (default 15)")
     async def audit(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 15) -> None:

@@ -77,3 +77,30 @@ async def test_admins_see_the_provider_balance(simcord_env: Any, world: World) -
     embed = shown.response.embeds[0]
     assert embed.title == "Provider balance: 250 units ($35.00)"
     assert embed.fields[0].value.startswith("250 of 1000 left · online")
+
+
+async def test_budget_alerts_reach_the_admin_channel_once(simcord_env: Any, world: World) -> None:
+    """A server budget of 6 units: the request that reaches 6 crosses 80 % and 100 %; each alert is posted in
+    the admin channel once, in units and money."""
+    guild, channel, alice = scene(simcord_env)
+    boss = admin_of(simcord_env, guild)
+    admins = guild.create_text_channel("admins")
+    await boss.slash(channel, "kling-admin alerts", channel=admins)
+    await boss.slash(channel, "kling-admin quota server", server_daily_units=6)
+    for user in range(4):
+        member = guild.add_member(simcord_env.create_user(f"m{user}"))
+        assert "Queued as" in (await member.slash(channel, "video text", prompt="a")).response.content
+    await simcord_env.settle()
+    alerts = [m.content for m in admins.history()]
+    assert sorted(alerts) == sorted(
+        [
+            "⚠️ This server's daily budget is 80 % used: 6 of 6 units ($0.84 of $0.84).",
+            "🛑 This server's daily budget is used up: 6 of 6 units ($0.84 of $0.84). New requests are refused until "
+            "it frees up.",
+        ]
+    )
+    refused = await alice.slash(channel, "video text", prompt="a")
+    simcord_env.errors.clear()
+    assert "This server has 0 of 6 units left for today" in refused.response.content
+    await simcord_env.settle()
+    assert len(list(admins.history())) == 2  # a refusal sends nothing more

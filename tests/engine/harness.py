@@ -11,7 +11,7 @@ import aiohttp
 from pydantic import SecretStr
 
 from bot.disk import DiskGuard
-from bot.engine import Engine, Submission
+from bot.engine import BudgetAlert, Engine, OperatorNotice, Submission
 from bot.engine.download import Downloader, DownloadPolicy
 from bot.engine.inputs import InputStore
 from bot.engine.ports import DeliveryError, DeliveryReceipt
@@ -63,6 +63,20 @@ class RecordingPort:
 
 
 @dataclass
+class RecordingAlerts:
+    """An alert sink that remembers what it was told."""
+
+    budgets: list[BudgetAlert] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    async def budget_alert(self, alert: BudgetAlert) -> None:
+        self.budgets.append(alert)
+
+    async def operator_notice(self, notice: OperatorNotice) -> None:
+        self.notices.append(notice.text)
+
+
+@dataclass
 class Harness:
     """Builds (and rebuilds, for restarts) an engine over the same database, files, fake and port."""
 
@@ -77,6 +91,7 @@ class Harness:
     allow_loopback: bool = True
     archive_retention: float = 30 * 86400.0
     disk: DiskGuard | None = None
+    alerts: RecordingAlerts = field(default_factory=lambda: RecordingAlerts())
     storage: Storage | None = None
     downloader: Downloader | None = None
     engine: Engine | None = None
@@ -101,6 +116,7 @@ class Harness:
             webhook_secret=SecretStr(self.webhook_secret) if self.webhook_secret else None,
             archive_retention=self.archive_retention,
             disk=self.disk,
+            alerts=self.alerts,
         )
         await self.engine.recover()
         return self.engine

@@ -3,11 +3,15 @@ with a clear answer instead of failing every task, and resumes by itself."""
 
 from __future__ import annotations
 
+import asyncio
+from decimal import Decimal
+
 import aiohttp
 import pytest
 
 from bot.engine import CreditExhaustedError
 from bot.engine.credit import CREDIT_PAUSE
+from bot.settings import QuotaSettings
 from bot.vocabulary import TaskKind, TaskState
 from tests.conftest import make_client
 from tests.engine.harness import Harness
@@ -94,3 +98,23 @@ async def test_a_lagging_zero_after_a_good_create_does_not_pause(harness: Harnes
     await harness.fake.advance(2)
     await engine.check_balance()
     await harness.submit(request_of(TaskKind.TEXT_TO_VIDEO), user=2)
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_the_operators_hear_of_low_and_no_credit_once_a_day(harness: Harness) -> None:
+    """Below BALANCE_ALERT_UNITS: one notice (not one per read); out of credit: another."""
+    harness.quota = QuotaSettings(_env_file=None, BALANCE_ALERT_UNITS=Decimal(100))
+    engine = await harness.restart()
+    harness.fake.account.packs[0].remaining = 50
+    for _ in range(3):
+        await harness.fake.advance(2)
+        await engine.check_balance()
+    harness.fake.account.packs[0].remaining = 0
+    await harness.fake.advance(2)
+    await engine.check_balance()
+    await asyncio.sleep(0.05)  # alerts go out in the background
+    assert harness.alerts.notices == [
+        "The Kling account is running low: 50 units left.",
+        "The bot stopped taking requests: the provider account's resource packs are used up or expired. "
+        "Top up the Kling account; it resumes by itself.",
+    ]

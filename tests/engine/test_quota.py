@@ -179,3 +179,26 @@ async def test_the_monthly_budget_counts_thirty_days(harness: Harness) -> None:
     assert refused.value.refusal.limit.value == "bot_monthly_budget"
     assert refused.value.frees_at is not None
     assert refused.value.frees_at > harness.fake.clock.now() + 27 * DAY
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_the_bots_budget_alerts_the_operators_once_per_window(harness: Harness) -> None:
+    """Crossing 80 % of the bot's daily budget alerts the operators once; crossing it again that day doesn't."""
+    harness.quota = QuotaSettings(
+        _env_file=None, user_max_active=None, user_daily_units=None, guild_daily_units=None,
+        PRICE_PER_UNIT=Decimal(1), BOT_DAILY_BUDGET=Decimal(3),
+    )  # fmt: skip
+    await harness.restart()
+    first = await harness.submit(cheap(), user=1)  # 1.5 of 3: 50 %
+    await harness.submit(cheap(), user=2)  # 3 of 3: 80 % and 100 %
+    await asyncio.sleep(0.05)
+    assert [(a.limit, a.guild_id, a.threshold) for a in harness.alerts.budgets] == [
+        ("bot_daily_budget", None, 80),
+        ("bot_daily_budget", None, 100),
+    ]
+    await harness.fake.advance(DAY + 1)  # a new day: the first reservations no longer count
+    await harness.submit(cheap(), user=3)
+    await harness.submit(cheap(), user=4)
+    await asyncio.sleep(0.05)
+    assert len(harness.alerts.budgets) == 4  # once per threshold per window
+    assert first.id

@@ -1,0 +1,70 @@
+"""Budget alerts and operator notices in Discord: a server's admin channel, and the operators' DMs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+import discord
+
+from bot.discord.access import GuildGate
+from bot.discord.replies import NO_MENTIONS
+from bot.engine import BudgetAlert, OperatorNotice
+from db.guilds import SqliteGuilds
+
+log = logging.getLogger(__name__)
+
+BUDGET_NAMES = {
+    "guild_daily_units": "this server's daily budget",
+    "guild_monthly_units": "this server's 30-day budget",
+    "bot_daily_budget": "the bot's daily budget (all servers)",
+    "bot_monthly_budget": "the bot's 30-day budget (all servers)",
+}
+
+
+class AlertPoster:
+    """Implements the engine's `AlertSink` with Discord messages."""
+
+    def __init__(
+        self, client: discord.Client, gate: GuildGate, guilds: SqliteGuilds, price: Callable[[Decimal], str]
+    ) -> None:
+        self._client = client
+        self._gate = gate
+        self._guilds = guilds
+        self._price = price
+
+    async def budget_alert(self, alert: BudgetAlert) -> None:
+        """A server's budget: its alert channel, if an admin chose one. The bot's: the operators' DMs."""
+        text = budget_text(alert, self._price)
+        if alert.guild_id is None:
+            await self._to_operators(text)
+            return
+        settings = await self._guilds.settings(alert.guild_id)
+        channel = self._client.get_channel(settings.alert_channel_id) if settings.alert_channel_id else None
+        if isinstance(channel, discord.abc.Messageable):
+            try:
+                await channel.send(text, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as exc:
+                log.warning("Can't post a budget alert in channel %s: %s", settings.alert_channel_id, exc)
+
+    async def operator_notice(self, notice: OperatorNotice) -> None:
+        """DM every operator."""
+        await self._to_operators(f"⚠️ {notice.text}")
+
+    async def _to_operators(self, text: str) -> None:
+        for user_id in await self._gate.operator_ids():
+            try:
+                user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
+                await user.send(text)
+            except discord.HTTPException as exc:
+                log.warning("Can't DM operator %s: %s", user_id, exc)
+
+
+def budget_text(alert: BudgetAlert, price: Callable[[Decimal], str]) -> str:
+    """Return the alert in words, in units and money."""
+    name = BUDGET_NAMES.get(alert.limit, alert.limit)
+    spent = f"{alert.used} of {alert.allowed} units ({price(alert.used)} of {price(alert.allowed)})"
+    if alert.threshold >= 100:
+        return f"🛑 {name.capitalize()} is used up: {spent}. New requests are refused until it frees up."
+    return f"⚠️ {name.capitalize()} is {alert.threshold} % used: {spent}."
