@@ -12,6 +12,14 @@ from bot.logs import redact, setup_logging
 from bot.settings import SettingsError, load_settings
 
 
+def _groups(value: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    unknown = [name for name in names if name not in ("guild", "user", "model", "day")]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError("choose from guild, user, model, day (comma-separated)")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for `python -m bot`."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="A Discord bot for Kling AI videos.")
@@ -24,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_argument("--since", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD (UTC)")
     usage.add_argument("--until", type=date.fromisoformat, help="last day, YYYY-MM-DD (default: today)")
     usage.add_argument("--guild", type=int, help="only this guild id")
+    usage.add_argument(
+        "--by", default="guild,user", type=_groups, help="group by any of guild,user,model,day (default guild,user)"
+    )
+    usage.add_argument("--table", action="store_true", help="an aligned table instead of CSV")
     guilds = commands.add_parser("guilds", help="list, approve, deny or leave the servers that use the bot")
     guilds.add_argument("action", choices=("list", "approve", "deny", "leave"))
     guilds.add_argument("guild_id", type=int, nargs="?", help="the server id (not for list)")
@@ -45,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "usage":
         from bot.usage_export import export_usage
 
-        return asyncio.run(export_usage(args.env_file, args.since, args.until, args.guild))
+        return asyncio.run(
+            export_usage(args.env_file, args.since, args.until, args.guild, by=args.by, table=args.table)
+        )
     try:
         settings = load_settings(args.env_file)
     except SettingsError as exc:

@@ -186,12 +186,11 @@ class ContentRule(BaseModel):
 
 
 class UsageRow(BaseModel):
-    """One user's tasks and units in one guild over a period."""
+    """Tasks and units over a period for one group (e.g. one guild and user, one model, one day)."""
 
     model_config = ConfigDict(frozen=True)
 
-    guild_id: int
-    user_id: int
+    keys: tuple[int | str, ...]  # one value per grouping asked for, in order
     tasks: int
     succeeded: int
     failed: int

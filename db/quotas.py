@@ -31,6 +31,12 @@ GUILD_COLUMNS = (
 ROLE_COLUMNS = ("user_daily_units", "user_max_active", "user_monthly_units")
 COUNT_COLUMNS = frozenset({"user_max_active"})
 MONTH = 30 * 24 * 3600.0  # the monthly limits' rolling window
+USAGE_GROUPS = {
+    "guild": "t.guild_id",
+    "user": "t.user_id",
+    "model": "COALESCE(json_extract(t.params, '$.model'), '')",
+    "day": "date(t.created_at, 'unixepoch')",
+}
 RefusalT = TypeVar("RefusalT")
 
 
@@ -93,16 +99,6 @@ class SqliteQuotas:
         async with self._db.connection.execute(sql, params) as cursor:
             return [(float(at), from_cents(units) or Decimal(0)) for at, units in await cursor.fetchall()]
 
-    async def usage_by_user(self, guild_id: int, *, since: float) -> list[tuple[int, Decimal, int]]:
-        """Return (user, units charged, tasks) per user of a guild since `since`, biggest spenders first."""
-        async with self._db.connection.execute(
-            "SELECT user_id, COALESCE(SUM(CASE WHEN entry = 'charge' THEN units ELSE 0 END), 0), "
-            "COUNT(DISTINCT task_id) FROM quota_ledger WHERE guild_id = ? AND created_at >= ? "
-            "GROUP BY user_id ORDER BY 2 DESC",
-            (guild_id, since),
-        ) as cursor:
-            return [(int(r[0]), from_cents(r[1]) or Decimal(0), int(r[2])) for r in await cursor.fetchall()]
-
     async def ledger(self, task_id: str) -> dict[str, Decimal]:
         """Return a task's ledger entries by kind (reserve, charge, refund)."""
         async with self._db.connection.execute(
@@ -110,30 +106,33 @@ class SqliteQuotas:
         ) as cursor:
             return {row[0]: from_cents(row[1]) or Decimal(0) for row in await cursor.fetchall()}
 
-    async def usage_report(self, since: float, until: float, guild_id: int | None = None) -> list[UsageRow]:
-        """Return tasks and units per guild and user for tasks created in [since, until)."""
+    async def usage_report(
+        self, since: float, until: float, guild_id: int | None = None, by: Sequence[str] = ("guild", "user")
+    ) -> list[UsageRow]:
+        """Return tasks and units for tasks created in [since, until), grouped `by` guild, user, model and/or day."""
+        groups = ", ".join(USAGE_GROUPS[name] for name in by)
         scope = "AND t.guild_id = ?" if guild_id is not None else ""
         params: tuple[float | int, ...] = (since, until, guild_id) if guild_id is not None else (since, until)
         sql = (
-            "SELECT t.guild_id, t.user_id, COUNT(*), "
+            f"SELECT {groups}, COUNT(*), "
             "SUM(CASE WHEN t.outcome = 'succeeded' THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN t.outcome = 'failed' THEN 1 ELSE 0 END), "
             "COALESCE(SUM(CASE WHEN l.entry = 'charge' THEN l.units END), 0), "
             "COALESCE(SUM(CASE WHEN l.entry = 'refund' THEN l.units END), 0) "
             "FROM tasks t LEFT JOIN quota_ledger l ON l.task_id = t.id AND l.entry IN ('charge', 'refund') "
             f"WHERE t.created_at >= ? AND t.created_at < ? {scope} "
-            "GROUP BY t.guild_id, t.user_id ORDER BY t.guild_id, t.user_id"
+            f"GROUP BY {groups} ORDER BY {groups}"
         )
+        width = len(by)
         async with self._db.connection.execute(sql, params) as cursor:
             return [
                 UsageRow(
-                    guild_id=r[0],
-                    user_id=r[1],
-                    tasks=r[2],
-                    succeeded=r[3],
-                    failed=r[4],
-                    units_charged=from_cents(r[5]) or Decimal(0),
-                    units_refunded=from_cents(r[6]) or Decimal(0),
+                    keys=tuple(r[:width]),
+                    tasks=r[width],
+                    succeeded=r[width + 1],
+                    failed=r[width + 2],
+                    units_charged=from_cents(r[width + 3]) or Decimal(0),
+                    units_refunded=from_cents(r[width + 4]) or Decimal(0),
                 )
                 for r in await cursor.fetchall()
             ]

@@ -148,3 +148,33 @@ async def test_usage_exports_csv(tmp_path: Path) -> None:
         "guild_id,user_id,tasks,succeeded,failed,units_charged,units_refunded,cost,currency",
         "7,9,2,1,1,1.5,1.5,0.21,USD",
     ]
+
+
+async def test_usage_by_model_and_day_as_a_table(tmp_path: Path) -> None:
+    """`usage --by model,day --table`: one aligned row per model and day, with the cost in money."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    storage = await open_storage(url)
+    now = time.time()
+    for index, model in enumerate(("kling-v2-6", "kling-v2-6", "kling-v2-master")):
+        task = NewTask(
+            id=f"00000000-0000-0000-0000-00000000001{index}", provider="official", kind="text2video", guild_id=7,
+            channel_id=8, user_id=9 + index, params={"model": model}, images=(), callback_token="t", slots=1,
+            units=Decimal("1.5") if model == "kling-v2-6" else Decimal(10),
+        )  # fmt: skip
+        await storage.quotas.reserve(task, lambda usage: None, now=now, window=QUOTA_WINDOW)
+        await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTING, now=now)
+        await storage.tasks.transition(
+            task.id, [TaskState.SUBMITTING], TaskState.SUCCEEDED, now=now, settle="charge", outcome="succeeded"
+        )
+    await storage.close()
+    today = datetime.now(UTC).date().isoformat()
+    code, stdout, _ = await run_bot(
+        "usage", "--since", today, "--by", "model,day", "--table", env={"DATABASE_URL": url}, cwd=tmp_path
+    )
+    assert code == 0
+    lines = stdout.splitlines()
+    assert lines[0].split() == [
+        "model", "day", "tasks", "succeeded", "failed", "units_charged", "units_refunded", "cost", "currency",
+    ]  # fmt: skip
+    assert lines[2].split() == ["kling-v2-6", today, "2", "2", "0", "3", "0", "0.42", "USD"]
+    assert lines[3].split() == ["kling-v2-master", today, "1", "1", "0", "10", "0", "1.40", "USD"]

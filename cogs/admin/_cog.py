@@ -90,15 +90,28 @@ class AdminCommands(commands.Cog):
         await interaction.followup.send(embed=embed, ephemeral=True)
 
     @admin.command(name="usage")
-    @app_commands.describe(days="How many days back (default 7)")
-    async def usage(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 90] = 7) -> None:
-        """Show units spent per member."""
+    @app_commands.describe(days="How many days back (default 7)", by="Per member (default), model or day")
+    @app_commands.choices(by=[app_commands.Choice(name=n, value=n) for n in ("member", "model", "day")])
+    async def usage(
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, 1, 90] = 7,
+        by: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Show units and money spent, per member, model or day."""
         assert interaction.guild is not None  # noqa: S101
-        since = self.engine.now() - days * DAY
-        rows = await self.storage.quotas.usage_by_user(interaction.guild.id, since=since)
+        now = self.engine.now()
+        group = by.value if by else "member"
+        report = await self.storage.quotas.usage_report(
+            now - days * DAY, now + 1, interaction.guild.id, by=("user" if group == "member" else group,)
+        )
+        rows = sorted(((r.keys[0], r.units_charged, r.tasks) for r in report), key=lambda r: r[1], reverse=True)
         total = sum(units for _, units, _ in rows)
         price = self.settings.quota.money
-        lines = [f"<@{user}>: {units} units ({price(units)}), {count} task(s)" for user, units, count in rows[:20]]
+        lines = [
+            f"{_usage_label(group, key)}: {units} units ({price(units)}), {count} task(s)"
+            for key, units, count in rows[:20]
+        ]
         embed = discord.Embed(
             title=f"Usage, last {days} day(s): {total} units ({price(Decimal(total))})",
             description="\n".join(lines) or "No tasks.",
@@ -186,3 +199,7 @@ def fit_lines(lines: list[str], limit: int = 4000) -> str:
             break
         kept.append(line)
     return "\n".join(kept) or "No changes recorded yet."
+
+
+def _usage_label(group: str, key: object) -> str:
+    return f"<@{key}>" if group == "member" else f"`{key or 'default'}`"

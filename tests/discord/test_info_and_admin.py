@@ -105,6 +105,10 @@ async def test_admin_health_and_usage(simcord_env: Any, world: World) -> None:
     assert "reachable, credentials accepted" in health.response.embeds[0].fields[0].value
     usage = await boss.slash(channel, "kling-admin usage")
     assert f"<@{alice.id}>: 1.5 units ($0.21), 1 task(s)" in usage.response.embeds[0].description
+    by_model = await boss.slash(channel, "kling-admin usage", by="model")
+    assert "`kling-v2-6`: 1.5 units ($0.21), 1 task(s)" in by_model.response.embeds[0].description
+    by_day = await boss.slash(channel, "kling-admin usage", by="day")
+    assert "1.5 units ($0.21), 1 task(s)" in by_day.response.embeds[0].description
 
 
 async def test_status_message_shows_the_expected_finish(simcord_env: Any, world: World) -> None:
