@@ -34,31 +34,36 @@ class AlertPoster:
         self._guilds = guilds
         self._price = price
 
-    async def budget_alert(self, alert: BudgetAlert) -> None:
+    async def budget_alert(self, alert: BudgetAlert) -> bool:
         """A server's budget: its alert channel, if an admin chose one. The bot's: the operators' DMs."""
         text = budget_text(alert, self._price)
         if alert.guild_id is None:
-            await self._to_operators(text)
-            return
+            return await self._to_operators(text)
         settings = await self._guilds.settings(alert.guild_id)
         channel = self._client.get_channel(settings.alert_channel_id) if settings.alert_channel_id else None
-        if isinstance(channel, discord.abc.Messageable):
-            try:
-                await channel.send(text, allowed_mentions=NO_MENTIONS)
-            except discord.HTTPException as exc:
-                log.warning("Can't post a budget alert in channel %s: %s", settings.alert_channel_id, exc)
+        if not isinstance(channel, discord.abc.Messageable):
+            return False
+        try:
+            await channel.send(text, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("Can't post a budget alert in channel %s: %s", settings.alert_channel_id, exc)
+            return False
+        return True
 
-    async def operator_notice(self, notice: OperatorNotice) -> None:
+    async def operator_notice(self, notice: OperatorNotice) -> bool:
         """DM every operator."""
-        await self._to_operators(f"⚠️ {notice.text}")
+        return await self._to_operators(f"⚠️ {notice.text}")
 
-    async def _to_operators(self, text: str) -> None:
+    async def _to_operators(self, text: str) -> bool:
+        told = False
         for user_id in await self._gate.operator_ids():
             try:
                 user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
                 await user.send(text)
+                told = True
             except discord.HTTPException as exc:
                 log.warning("Can't DM operator %s: %s", user_id, exc)
+        return told
 
 
 def budget_text(alert: BudgetAlert, price: Callable[[Decimal], str]) -> str:

@@ -107,6 +107,8 @@ class Admission:
         )
         if refusal is not None:
             ctx.metrics.quota_refusals.inc()
+            if self._alerts is not None:
+                self._alerts.after_refusal(refusal, new.guild_id)
             raise QuotaExceededError(await self._with_release_time(refusal, new.guild_id, new.user_id, now))
         if self._alerts is not None and seen:
             self._alerts.after_reservation(seen[-1], limits, new.units, new.guild_id)
@@ -140,6 +142,8 @@ class Admission:
         refusal = decide(usage, limits, cost)
         if refusal is None:
             return None
+        if self._alerts is not None:
+            self._alerts.after_refusal(refusal, submission.guild_id)
         return await self._with_release_time(refusal, submission.guild_id, submission.user_id, now)
 
     async def _with_release_time(self, refusal: QuotaRefusal, guild_id: int, user_id: int, now: float) -> QuotaRefusal:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.engine.context import EngineContext
 from bot.engine.ports import AlertSink, BudgetAlert, OperatorNotice
-from bot.quota import LimitKind
+from bot.quota import LimitKind, QuotaRefusal
 from bot.quota.decision import units
 from db.models import QuotaLimits, Usage
 
@@ -53,9 +53,16 @@ class Alerts:
                     alert = BudgetAlert(kind.value, scope, units(before + cost), units(allowed), threshold)
                     self._spawn(self._budget(alert, kind.window))
 
-    def notice(self, text: str) -> None:
-        """Tell the operators (the same text at most once a day)."""
-        self._spawn(self._notice(text))
+    def after_refusal(self, refusal: QuotaRefusal, guild_id: int) -> None:
+        """A watched budget refused a request: it is used up, whether or not a request landed on 100 % exactly."""
+        if refusal.limit in {kind for kind, _, _ in WATCHED}:
+            scope = guild_id if refusal.limit.scope == "guild" else None
+            alert = BudgetAlert(refusal.limit.value, scope, refusal.used, refusal.allowed, 100)
+            self._spawn(self._budget(alert, refusal.limit.window))
+
+    def notice(self, key: str, text: str) -> None:
+        """Tell the operators (the same kind of notice, `key`, at most once a day)."""
+        self._spawn(self._notice(key, text))
 
     async def close(self) -> None:
         """Wait a moment for the alerts under way (a hanging Discord doesn't hold up a shutdown)."""
@@ -64,21 +71,25 @@ class Alerts:
 
     async def _budget(self, alert: BudgetAlert, window: float) -> None:
         key = f"alert:{alert.limit}:{alert.guild_id or 'bot'}:{alert.threshold}"
-        if await self._once(key, window) and self._sink is not None:
-            await self._sink.budget_alert(alert)
+        if self._sink is None or await self._sent_within(key, window):
+            return
+        if await self._sink.budget_alert(alert):
+            await self._remember(key)
 
-    async def _notice(self, text: str) -> None:
-        if await self._once(f"notice:{text}", NOTICE_REPEAT) and self._sink is not None:
-            await self._sink.operator_notice(OperatorNotice(text))
+    async def _notice(self, key: str, text: str) -> None:
+        if self._sink is None or await self._sent_within(f"notice:{key}", NOTICE_REPEAT):
+            return
+        if await self._sink.operator_notice(OperatorNotice(text)):
+            await self._remember(f"notice:{key}")
 
-    async def _once(self, key: str, window: float) -> bool:
-        """Return True (and remember it) unless `key` was sent within `window` seconds."""
-        meta, now = self._ctx.storage.guilds, self._ctx.clock.now()
-        last = await meta.get_meta(key)
-        if last is not None and now - float(last) < window:
-            return False
-        await meta.set_meta(key, str(now), now=now)
-        return True
+    async def _sent_within(self, key: str, window: float) -> bool:
+        last = await self._ctx.storage.guilds.get_meta(key)
+        return last is not None and self._ctx.clock.now() - float(last) < window
+
+    async def _remember(self, key: str) -> None:
+        """Mark `key` sent (only once someone was told: an alert nobody got may go out later)."""
+        now = self._ctx.clock.now()
+        await self._ctx.storage.guilds.set_meta(key, str(now), now=now)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(self._guarded(work))

@@ -33,7 +33,7 @@ class Credit:
     balance: AccountBalance | None = None
     read_at: float | None = None
     create_ok_at: float | None = None  # the last create that went through: credit, whatever a lagging read says
-    notify: Callable[[str], None] | None = None  # tells the operators (best effort)
+    notify: Callable[[str, str], None] | None = None  # tells the operators (kind of notice, text; best effort)
 
     def check(self, now: float) -> None:
         """Raise `CreditExhaustedError` while paused."""
@@ -48,7 +48,8 @@ class Credit:
             log.error("Intake paused: %s. Top up the provider account; the bot resumes by itself.", reason)
             if self.notify is not None:
                 self.notify(
-                    f"The bot stopped taking requests: {reason}. Top up the Kling account; it resumes by itself."
+                    "paused",
+                    f"The bot stopped taking requests: {reason}. Top up the Kling account; it resumes by itself.",
                 )
         self.paused_because, self.paused_until = reason, until
 
@@ -88,7 +89,7 @@ class BalanceWatch:
         self._ctx.metrics.balance_units.set(float(balance.remaining))
         low = self._low_water is not None and 0 < balance.remaining < self._low_water
         if low and self._credit.notify is not None:
-            self._credit.notify(f"The Kling account is running low: {balance.remaining} units left.")
+            self._credit.notify("low_balance", f"The Kling account is running low: {balance.remaining} units left.")
         # Kling's figure can lag by hours: a create that went through since then outranks a read of zero.
         recent_create = self._credit.create_ok_at is not None and now - self._credit.create_ok_at < BALANCE_LAG
         if balance.remaining <= 0 and not recent_create:

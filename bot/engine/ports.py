@@ -46,12 +46,12 @@ class OperatorNotice:
 class AlertSink(Protocol):
     """Tells people about budgets and the account; best effort, never in the engine's way."""
 
-    async def budget_alert(self, alert: BudgetAlert) -> None:
-        """Tell a server's admins (and, for the bot's own budgets, the operators)."""
+    async def budget_alert(self, alert: BudgetAlert) -> bool:
+        """Tell a server's admins (or, for the bot's own budgets, the operators); return whether anyone was told."""
         ...
 
-    async def operator_notice(self, notice: OperatorNotice) -> None:
-        """Tell the operators."""
+    async def operator_notice(self, notice: OperatorNotice) -> bool:
+        """Tell the operators; return whether anyone was told."""
         ...
 
 

@@ -104,3 +104,19 @@ async def test_budget_alerts_reach_the_admin_channel_once(simcord_env: Any, worl
     assert "This server has 0 of 6 units left for today" in refused.response.content
     await simcord_env.settle()
     assert len(list(admins.history())) == 2  # a refusal sends nothing more
+
+
+async def test_an_alert_nobody_could_get_is_not_marked_sent(simcord_env: Any, world: World) -> None:
+    """80 % passes before any alert channel is chosen; once it is, the used-up alert still arrives there."""
+    guild, channel, alice = scene(simcord_env)
+    boss = admin_of(simcord_env, guild)
+    await boss.slash(channel, "kling-admin quota server", server_daily_units=3)
+    for user in range(2):  # 3 of 3 units: 80 % and 100 %, with nowhere to say so
+        member = guild.add_member(simcord_env.create_user(f"m{user}"))
+        await member.slash(channel, "video text", prompt="a")
+    admins = guild.create_text_channel("admins")
+    await boss.slash(channel, "kling-admin alerts", channel=admins)
+    await alice.slash(channel, "video text", prompt="a")  # refused: the budget is used up
+    simcord_env.errors.clear()
+    await simcord_env.settle()
+    assert [m.content.split(":")[0] for m in admins.history()] == ["🛑 This server's daily budget is used up"]

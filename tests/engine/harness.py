@@ -69,11 +69,13 @@ class RecordingAlerts:
     budgets: list[BudgetAlert] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
-    async def budget_alert(self, alert: BudgetAlert) -> None:
+    async def budget_alert(self, alert: BudgetAlert) -> bool:
         self.budgets.append(alert)
+        return True
 
-    async def operator_notice(self, notice: OperatorNotice) -> None:
+    async def operator_notice(self, notice: OperatorNotice) -> bool:
         self.notices.append(notice.text)
+        return True
 
 
 @dataclass

@@ -202,3 +202,24 @@ async def test_the_bots_budget_alerts_the_operators_once_per_window(harness: Har
     await asyncio.sleep(0.05)
     assert len(harness.alerts.budgets) == 4  # once per threshold per window
     assert first.id
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_a_budget_no_request_can_fill_exactly_still_alerts_when_used_up(harness: Harness) -> None:
+    """$1 at $0.14 a unit is 7.14 units: 1.5-unit requests never land on 100 %; the refusal says it's used up."""
+    harness.quota = QuotaSettings(
+        _env_file=None, user_max_active=None, user_daily_units=None, guild_daily_units=None,
+        PRICE_PER_UNIT=Decimal("0.14"), BOT_DAILY_BUDGET=Decimal(1),
+    )  # fmt: skip
+    await harness.restart()
+    for user in range(4):  # 6 of 7.14 units: 84 %
+        await harness.submit(cheap(), user=user)
+    with pytest.raises(QuotaExceededError):
+        await harness.submit(cheap(), user=9)
+    with pytest.raises(QuotaExceededError):
+        await harness.submit(cheap(), user=10)
+    await asyncio.sleep(0.05)
+    assert [(a.limit, a.threshold) for a in harness.alerts.budgets] == [
+        ("bot_daily_budget", 80),
+        ("bot_daily_budget", 100),
+    ]
