@@ -18,6 +18,7 @@ from bot.kling.models import (
     TaskRequest,
     TextToVideoRequest,
 )
+from bot.kling.provider import prepare_request
 from bot.kling.validation import validate_request
 from bot.settings import Provider
 from tests.fake_kling import make_jpeg, make_png
@@ -158,3 +159,23 @@ def test_catalogue_rejects_a_model_without_costs(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="units must give a cost"):
         load_catalogue(bad)
+
+
+def test_an_end_frame_picks_professional_when_no_mode_is_given() -> None:
+    """kling-v2-6 takes an end frame only in pro: with no mode chosen the request goes as pro, priced as pro."""
+    prepared = prepare_request(ImageToVideoRequest(image=PNG, image_tail=PNG, model="kling-v2-6"), "official",
+                               load_catalogue())  # fmt: skip
+    assert (prepared.request.mode, prepared.units) == ("pro", Decimal("2.5"))
+    without = prepare_request(ImageToVideoRequest(image=PNG, model="kling-v2-6"), "official", load_catalogue())
+    assert without.request.mode == "std"
+
+
+def test_an_end_frame_in_standard_is_refused_with_the_way_out() -> None:
+    """Standard chosen on purpose with an end frame: refused, naming the rule, the mode that works and its cost."""
+    with pytest.raises(InvalidRequestError) as refused:
+        prepare_request(ImageToVideoRequest(image=PNG, image_tail=PNG, model="kling-v2-6", mode="std"), "official",
+                        load_catalogue())  # fmt: skip
+    assert str(refused.value.user_message) == (
+        "kling-v2-6 takes an end image only in Professional mode (2.5 units). Choose that mode, or leave out the "
+        "end image."
+    )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bot.kling.models import Duration, Mode
 from bot.settings import Provider
@@ -39,11 +39,18 @@ class ModelSpec(BaseModel):
     modes: tuple[Mode, ...] = ()
     durations: tuple[Duration, ...] = ()
     cfg_scale: bool = False
-    image_tail: bool = False
+    image_tail: tuple[Mode, ...] = ()  # the modes that take an end frame (true: every mode)
     camera_control: bool = False
     retired: str | None = None
     units: dict[str, Decimal] = Field(default_factory=dict)
     units_per_image: Decimal | None = None
+
+    @field_validator("image_tail", mode="before")
+    @classmethod
+    def _end_frame_modes(cls, value: object, info: ValidationInfo) -> object:
+        if value is True:
+            return info.data.get("modes") or ()
+        return () if value is False else value
 
     @model_validator(mode="after")
     def _costs_are_complete(self) -> ModelSpec:

@@ -27,6 +27,7 @@ from bot.text import shown
 from bot.vocabulary import TaskKind
 
 MAX_OUTPUT_IMAGES = 9
+MODE_NAMES = {"std": "Standard", "pro": "Professional"}
 MAX_CAMERA_VALUE = 10
 
 RequestT = TypeVar("RequestT", bound=TaskRequest)
@@ -71,7 +72,9 @@ def _resolve_mode(request: RequestT, spec: ModelSpec) -> RequestT:
         if mode is not None and mode not in spec.modes:
             raise InvalidRequestError(f"{spec.name} supports mode {' or '.join(spec.modes)}.", field="mode")
         if mode is None and spec.modes:
-            updates["mode"] = spec.modes[0]
+            # An end frame some modes don't take picks a mode that does (the estimate shows what it costs).
+            wants_tail = getattr(request, "image_tail", None) is not None
+            updates["mode"] = spec.image_tail[0] if wants_tail and spec.image_tail else spec.modes[0]
         duration = getattr(request, "duration", None)
         if duration not in spec.durations:
             allowed = " or ".join(f"{d} s" for d in spec.durations)
@@ -124,6 +127,14 @@ def _check_options(request: TaskRequest, spec: ModelSpec) -> None:
 def _check_frames_and_camera(request: ImageToVideoRequest, spec: ModelSpec) -> None:
     if request.image_tail is not None and not spec.image_tail:
         raise InvalidRequestError(f"{spec.name} does not take an end image.", field="image_tail")
+    if request.image_tail is not None and request.mode not in spec.image_tail:
+        modes = " or ".join(MODE_NAMES.get(m, m) for m in spec.image_tail)
+        cost = " or ".join(f"{spec.video_units(m, request.duration)} units" for m in spec.image_tail)
+        raise InvalidRequestError(
+            f"{spec.name} takes an end image only in {modes} mode ({cost}). Choose that mode, or leave out the "
+            "end image.",
+            field="image_tail",
+        )
     camera = request.camera_control
     if camera is None:
         return

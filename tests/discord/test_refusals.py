@@ -132,3 +132,20 @@ async def test_a_full_disk_refuses_new_requests_clearly(simcord_env: Any, world:
     assert "short of disk space" in result.response.content
     refused_with(simcord_env, LowDiskError)
     await nothing_charged(world, channel, alice)
+
+
+async def test_an_end_frame_in_standard_mode_is_refused_with_the_way_out(simcord_env: Any, world: World) -> None:
+    """Standard chosen with an end image on kling-v2-6: told Professional is needed and what it costs; with no
+    mode chosen, the request goes as Professional (and the estimate says 2.5 units)."""
+    _, channel, alice = scene(simcord_env)
+    refused = await alice.slash(channel, "video animate", image=png(), end_image=png(), prompt="move",
+                                model="kling-v2-6", mode="std")  # fmt: skip
+    assert "takes an end image only in Professional mode (2.5 units)" in refused.response.content
+    refused_with(simcord_env, InvalidRequestError)
+    await nothing_charged(world, channel, alice)
+    queued = await alice.slash(channel, "video animate", image=png(), end_image=png(), prompt="move",
+                               model="kling-v2-6")  # fmt: skip
+    assert "2.5 units" in queued.response.content
+    await world.step(200)
+    (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
+    assert (task.params["mode"], task.outcome) == ("pro", "succeeded")

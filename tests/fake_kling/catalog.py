@@ -42,6 +42,10 @@ _UNITS_5S: dict[str, tuple[float, float]] = {
     "kling-v3": (3, 5),
 }
 UNITS_PER_IMAGE = 16
+# kling-api.md: "End frame (image_tail) is pro-only on kling-v1-5, v1-6, v2-1, v2-5-turbo and v2-6 (5 and 10 s);
+# kling-v1 takes it in std and pro (5 s only); the *-master models not at all; kling-v3 in std and pro."
+END_FRAME_PRO_ONLY = frozenset({"kling-v1-5", "kling-v1-6", "kling-v2-1", "kling-v2-5-turbo", "kling-v2-6"})
+END_FRAME_NEVER = frozenset({"kling-v2-master", "kling-v2-1-master"})
 
 
 def family(kind: Kind) -> Literal["videos", "images"]:

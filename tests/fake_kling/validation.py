@@ -9,6 +9,8 @@ from typing import Any
 from .catalog import (
     DEFAULT_VIDEO_MODEL,
     DISCONTINUED_MODELS,
+    END_FRAME_NEVER,
+    END_FRAME_PRO_ONLY,
     IMAGE_KIND,
     VIDEO_MODELS,
     Kind,
@@ -117,9 +119,20 @@ def _check_image2video(dialect: Dialect, body: Body) -> None:
     ]
     if sum(groups) > 1:
         raise bad_request("image_tail, camera_control and static_mask/dynamic_masks are mutually exclusive")
+    if body.get("image_tail"):
+        _check_end_frame(body)
     masks = body.get("dynamic_masks")
     if masks is not None and (not isinstance(masks, list) or len(masks) > MAX_DYNAMIC_MASKS):
         raise bad_request(f"dynamic_masks must be a list of at most {MAX_DYNAMIC_MASKS} groups")
+
+
+def _check_end_frame(body: Body) -> None:
+    """End frames are pro-only on v1-5 to v2-6, and not taken by the master models (kling-api.md)."""
+    model, mode = body.get("model_name") or DEFAULT_VIDEO_MODEL, body.get("mode") or "std"
+    if model in END_FRAME_NEVER:
+        raise bad_request(f"image_tail is not supported by {model}")
+    if model in END_FRAME_PRO_ONLY and mode != "pro":
+        raise bad_request(f"image_tail is only supported in pro mode for {model}")
 
 
 def _check_multi_image2video(dialect: Dialect, body: Body) -> None:

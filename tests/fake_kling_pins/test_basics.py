@@ -119,6 +119,9 @@ async def test_fail_marker_and_custom_outcome(http, fake):
         ({"model_name": "kling-v2-master", "mode": "std"}, 400, 1200, "mode"),
         ({"cfg_scale": 0.5}, 400, 1200, "cfg_scale"),
         ({"image_tail": "https://x/y.png", "camera_control": {"type": "simple"}}, 400, 1200, "exclusive"),
+        ({"model_name": "kling-v2-6", "mode": "std", "image_tail": "https://x/y.png"}, 400, 1200, "pro mode"),
+        ({"model_name": "kling-v2-6", "image_tail": "https://x/y.png"}, 400, 1200, "pro mode"),  # std by default
+        ({"model_name": "kling-v2-1-master", "image_tail": "https://x/y.png"}, 400, 1200, "not supported"),
         ({"model_name": "kling-v1"}, 404, 1203, "discontinued"),
         ({"model_name": "kling-v9"}, 400, 1200, "not supported"),
         ({"prompt": "[policy] nope"}, 400, 1301, "content safety"),
