@@ -84,8 +84,8 @@ class GuildGate:
     async def operator_ids(self) -> list[int]:
         """Return the operators: OPERATOR_USER_IDS and the application's owner or team members."""
         ids = list(self._settings.operator_user_ids)
-        try:
-            app = await self._client.application_info()
+        try:  # discord.py reads the application at login; ask again only if it hasn't
+            app = self._client.application or await self._client.application_info()
         except discord.HTTPException as exc:
             log.warning("Can't read the application's owner to find operators: %s", exc)
             return ids

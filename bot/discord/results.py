@@ -9,11 +9,12 @@ import discord
 
 from bot.discord.embeds import Price, result_embed
 from bot.discord.files import ResultFiles, choose_files
+from bot.discord.replies import MESSAGE_MAX
+from bot.text import shown
 from bot.vocabulary import Outcome
 from db.models import TaskRecord
 
 DM_UPLOAD_LIMIT = 10 * 1024 * 1024  # a DM has no server boost: Discord's base limit
-MESSAGE_MAX = 2000  # characters in a message's content
 PLAIN_REASON = 500
 
 
@@ -50,11 +51,11 @@ class ResultPresenter:
         """Return the result as plain text (for when Discord refuses the embed): never more than a message holds."""
         lines = [headline(task)]
         if task.outcome is not Outcome.SUCCEEDED and task.error_reason:
-            lines.append(f"Why: {_cut(task.error_reason, PLAIN_REASON)}")
+            lines.append(f"Why: {shown(task.error_reason, PLAIN_REASON)}")
         lines.extend(f"<{link}>" for link in files.links)
         if files.note:
             lines.append(files.note)
-        return _cut("\n".join(lines), MESSAGE_MAX - len(marker(task)) - 1) + "\n" + marker(task)
+        return shown("\n".join(lines), MESSAGE_MAX - len(marker(task)) - 1) + "\n" + marker(task)
 
     async def copy(self, task: TaskRecord, allowed: int) -> ResultMessage:
         """Return a private copy (a DM or an ephemeral answer): no mention, just the result."""
@@ -73,10 +74,6 @@ def headline(task: TaskRecord) -> str:
 def marker(task: TaskRecord) -> str:
     """Return the line that lets a plain result be found again (an embed result carries it in its footer)."""
     return f"-# Task {task.id}"
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _with_links(text: str | None, files: ResultFiles) -> str | None:

@@ -152,7 +152,7 @@ class KlingClient:
 
         At most one request a second, as the endpoint allows.
         """
-        if self.provider != "official":
+        if not self._dialect.has_balance:
             return None
         async with self._balance_throttle:
             payload = await self._transport.read(COSTS_PATH, params=costs_query(time.time()))

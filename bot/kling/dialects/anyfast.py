@@ -23,6 +23,7 @@ class AnyFastDialect(OfficialDialect):
     name: Provider = "anyfast"
     prefix = "/kling"
     has_list = False
+    has_balance = False  # not documented
 
     def error_of(self, payload: Any) -> ErrorInfo | None:
         """Read `{error: {...}}`, or a non-success `code`; None when the answer is a success."""

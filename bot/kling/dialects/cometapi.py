@@ -23,6 +23,7 @@ class CometApiDialect(OfficialDialect):
     name: Provider = "cometapi"
     prefix = "/kling"
     has_list = False
+    has_balance = False  # not documented
 
     def create_path(self, kind: TaskKind) -> str:
         """Return the create path; multi-image-to-image lives at `images/generations` here."""

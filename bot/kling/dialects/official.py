@@ -43,6 +43,7 @@ class OfficialDialect:
     name: Provider = "official"
     prefix = ""
     has_list = True
+    has_balance = True  # GET /account/costs
 
     # --- paths -------------------------------------------------------------------------------------
 
