@@ -29,7 +29,10 @@ async def run_check(env_file: str) -> int:
     kling, problems = read_section(KlingSettings, env_file)
     ok &= _report("settings: Kling", problems)
     if kling is not None and not problems:
-        ok &= _report(f"provider {kling.provider} at {kling.resolved_base_url}", [await probe_provider(kling)])
+        reached = await probe_provider(kling)
+        ok &= _report(f"provider {kling.provider} at {kling.resolved_base_url}", [reached])
+        if not reached:
+            print(await describe_balance(kling))
     web, problems = read_section(WebSettings, env_file)
     ok &= _report("settings: web server", problems)
     if web is not None and web.callback_base is not None:
@@ -76,6 +79,26 @@ async def probe_provider(settings: KlingSettings) -> str:
         except KlingError as exc:
             return explain_probe_failure(exc, settings, client.server_time_offset)
     return ""
+
+
+async def describe_balance(settings: KlingSettings) -> str:
+    """Return the account's packs (`GET /account/costs`) as lines, or why there are none to show."""
+    if settings.provider == "simulator":
+        return "INFO  balance: the simulator charges nothing"
+    timeout = aiohttp.ClientTimeout(total=settings.request_timeout)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        client = KlingClient.from_settings(session, settings, retry=PROBE_RETRY)
+        try:
+            balance = await client.balance()
+        except KlingError as exc:
+            return f"WARN  balance: the provider didn't answer ({exc})"
+    if balance is None:
+        return f"INFO  balance: {settings.provider} doesn't report an account balance"
+    lines = [f"INFO  balance: {balance.remaining} units left in online packs (Kling's figure can lag up to 12 h)"]
+    for pack in balance.packs:
+        expires = f", expires {pack.expires_at:%Y-%m-%d}" if pack.expires_at else ""
+        lines.append(f"      - {pack.name}: {pack.remaining} of {pack.total} left, {pack.status}{expires}")
+    return "\n".join(lines)
 
 
 def _warn_unless(what: str, problem: str) -> None:

@@ -15,11 +15,20 @@ class TaskKind(StrEnum):
     MULTI_IMAGE_TO_VIDEO = "multi-image2video"
     TEXT_TO_VIDEO = "text2video"
     MULTI_IMAGE_TO_IMAGE = "multi-image2image"
+    TEXT_TO_IMAGE = "generations"
+    EFFECTS = "effects"
+    LIP_SYNC = "advanced-lip-sync"
+    TRY_ON = "kolors-virtual-try-on"
 
     @property
     def makes_video(self) -> bool:
         """Return True for the kinds whose result is a video."""
-        return self is not TaskKind.MULTI_IMAGE_TO_IMAGE
+        return self not in _IMAGE_KINDS
+
+    @property
+    def family(self) -> str:
+        """Return Kling's URL family for the kind: "videos" or "images"."""
+        return "videos" if self.makes_video else "images"
 
     @property
     def label(self) -> str:
@@ -27,11 +36,16 @@ class TaskKind(StrEnum):
         return _KIND_LABELS[self]
 
 
+_IMAGE_KINDS = frozenset({TaskKind.MULTI_IMAGE_TO_IMAGE, TaskKind.TEXT_TO_IMAGE, TaskKind.TRY_ON})
 _KIND_LABELS = {
     TaskKind.IMAGE_TO_VIDEO: "image → video",
     TaskKind.MULTI_IMAGE_TO_VIDEO: "images → video",
     TaskKind.TEXT_TO_VIDEO: "text → video",
     TaskKind.MULTI_IMAGE_TO_IMAGE: "subjects → image",
+    TaskKind.TEXT_TO_IMAGE: "text → image",
+    TaskKind.EFFECTS: "video effect",
+    TaskKind.LIP_SYNC: "lip sync",
+    TaskKind.TRY_ON: "virtual try-on",
 }
 
 

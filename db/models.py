@@ -54,6 +54,7 @@ class TaskRecord(BaseModel):
     units_charged: Decimal | None = None
     provider_units: str | None = None
     result_urls: tuple[str, ...] = ()
+    result_video_ids: tuple[str, ...] = ()  # the provider's ids of the result videos (for lip sync)
     archived_paths: tuple[str, ...] = ()
     status_message_id: int | None = None
     delivery_message_id: int | None = None

@@ -14,7 +14,7 @@ from db.models import NewTask, TaskRecord, from_cents, to_cents
 from db.sqlite import SqliteDatabase
 
 Settlement = Literal["charge", "refund"]
-JSON_FIELDS = frozenset({"params", "images", "result_urls", "archived_paths"})
+JSON_FIELDS = frozenset({"params", "images", "result_urls", "result_video_ids", "archived_paths"})
 UNIT_FIELDS = frozenset({"units_reserved", "units_charged"})
 WRITABLE_FIELDS = frozenset(TaskRecord.model_fields) - {"id", "created_at", "updated_at", "state"}
 

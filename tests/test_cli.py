@@ -51,6 +51,12 @@ async def test_check_prints_ok_against_the_fake(fake: FakeKling, tmp_path: Path,
     assert code == 0, stdout
     assert f"OK    provider {dialect} at {fake.base_url}" in stdout
     assert "FAIL" not in stdout
+    if dialect == "official":  # GET /account/costs: each pack, what it has left, when it expires
+        pack = fake.account.packs[0]
+        assert "INFO  balance:" in stdout
+        assert f"- {pack.name}: " in stdout
+    else:
+        assert f"INFO  balance: {dialect} doesn't report an account balance" in stdout
 
 
 async def test_check_with_access_and_secret_key(tmp_path: Path) -> None:

@@ -39,7 +39,6 @@ from bot.kling.errors import (
         (403, 1103, "no permission", PermissionDeniedError),
         (400, 1200, "invalid parameters", InvalidInputError),
         (400, 1201, "image_tail is invalid", InvalidInputError),
-        (400, 1201, "Task not found", TaskNotFoundError),
         (400, 1201, "external_task_id already exists", DuplicateTaskError),
         (404, 1202, "method not allowed", EndpointNotFoundError),
         (404, 1203, "model does not exist", EndpointNotFoundError),
@@ -65,6 +64,26 @@ def test_status_and_code_map_to_one_class(status: int, code: int | None, message
     assert error.http_status == status
     assert error.code == code
     assert "req-1" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "message", "reading", "expected"),
+    [
+        (1201, None, "Task not found", True, TaskNotFoundError),  # a query's only value is the id
+        (1201, None, "anything at all", True, TaskNotFoundError),  # by code, whatever the words
+        (1201, None, "Task not found", False, InvalidInputError),  # a create's 1201 is a bad value
+        (1201, None, "external_task_id already exists", False, DuplicateTaskError),
+        (None, "task_not_exist", "record not found", True, TaskNotFoundError),  # AnyFast / new-api
+        (None, "task_not_exist", "", False, TaskNotFoundError),
+        (None, None, "task does not exist", True, InvalidInputError),  # words alone never make a not-found
+    ],
+)
+def test_not_found_is_told_by_code_not_by_words(
+    code: int | None, name: str | None, message: str, reading: bool, expected: type
+) -> None:
+    """Not-found comes from a code (Kling's 1201 on a query, new-api's "task_not_exist"), never the message."""
+    error = error_from_response(400, code, message, reading=reading, name=name)
+    assert type(error) is expected
 
 
 def test_rate_limit_carries_retry_after() -> None:

@@ -38,7 +38,7 @@ def refusal(request: TaskRequest, provider: Provider = "official") -> str:
     [
         (ImageToVideoRequest(image=PNG, model="kling-v1"), "official", "kling-v1 was discontinued"),
         (ImageToVideoRequest(image=PNG, model="kling-v9"), "official", "Model kling-v9 can't do image → video"),
-        (TextToVideoRequest(prompt="a cat", model="kling-v2-1"), "official", "Choose one of: kling-v2-6"),
+        (TextToVideoRequest(prompt="a cat", model="kling-v2-1"), "official", "Choose one of: kling-v3, kling-v2-6"),
         (ImageToVideoRequest(image=PNG, model="kling-v2-master", mode="pro"), "official", "takes no mode"),
         (TextToVideoRequest(prompt="   "), "official", "A prompt is required"),
         (TextToVideoRequest(prompt="x" * 2501), "official", "Prompt is 2501 characters; official allows at most 2500"),
@@ -46,7 +46,8 @@ def refusal(request: TaskRequest, provider: Provider = "official") -> str:
         (TextToVideoRequest(prompt="x", negative_prompt="n" * 201), "cometapi", "Negative prompt is 201 characters"),
         (MultiImageToVideoRequest(image_list=(PNG,), prompt="x"), "cometapi", "cometapi takes 2–4 images; you gave 1"),
         (MultiImageToVideoRequest(image_list=(PNG,) * 5, prompt="x"), "official", "takes 1–4 images; you gave 5"),
-        (MultiImageToImageRequest(subjects=(PNG,)), "anyfast", "anyfast takes 2–4 subject images; you gave 1"),
+        (MultiImageToImageRequest(subjects=(PNG,)), "cometapi", "cometapi takes 2–4 subject images; you gave 1"),
+        (MultiImageToImageRequest(subjects=(PNG, PNG)), "anyfast", "isn't available on anyfast"),
         (MultiImageToImageRequest(subjects=(PNG,), n=10), "official", "Image count must be 1–9"),
         (ImageToVideoRequest(image=PNG, model="kling-v2-6", cfg_scale=0.5), "official", "does not take cfg_scale"),
         (ImageToVideoRequest(image=PNG, model="kling-v1-6", cfg_scale=1.5), "official", "between 0 and 1"),
@@ -101,8 +102,8 @@ def test_oversized_image_is_refused() -> None:
 @pytest.mark.parametrize(
     ("request_", "provider", "model", "mode"),
     [
-        (ImageToVideoRequest(image=make_jpeg()), "official", "kling-v2-6", "std"),
-        (TextToVideoRequest(prompt="a cat"), "anyfast", "kling-v2-6", "std"),
+        (ImageToVideoRequest(image=make_jpeg()), "official", "kling-v3", "std"),
+        (TextToVideoRequest(prompt="a cat"), "anyfast", "kling-v3", "std"),
         (MultiImageToVideoRequest(image_list=(PNG, PNG), prompt="x"), "cometapi", "kling-v1-6", "std"),
         (MultiImageToImageRequest(subjects=(PNG, PNG)), "cometapi", "kling-v2", None),
         (MultiImageToImageRequest(subjects=(PNG,)), "official", "kling-v2-1", None),
@@ -111,8 +112,8 @@ def test_oversized_image_is_refused() -> None:
 )
 def test_defaults_resolve_per_provider(request_: TaskRequest, provider: Provider, model: str, mode: str | None) -> None:
     """No model means the catalogue's first model for the kind at that provider; mode defaults to std."""
-    resolved, spec = validate_request(request_, provider, CATALOGUE)
-    assert resolved.model == spec.name == model
+    resolved, _ = validate_request(request_, provider, CATALOGUE)
+    assert resolved.model == model
     assert getattr(resolved, "mode", None) == mode
 
 
@@ -139,14 +140,14 @@ def test_operator_catalogue_replaces_the_shipped_one(tmp_path: Path) -> None:
     custom.write_text(
         shipped.replace(
             "[[models]]",
-            '[[models]]\nname = "kling-v3"\nkinds = ["text2video"]\nmodes = ["pro"]\ndurations = ["5"]\n'
+            '[[models]]\nname = "kling-v4"\nkinds = ["text2video"]\nmodes = ["pro"]\ndurations = ["5"]\n'
             "units = { pro = 4 }\n\n[[models]]",
             1,
         )
     )
     catalogue = load_catalogue(custom)
-    resolved, spec = validate_request(TextToVideoRequest(prompt="x"), "official", catalogue)
-    assert (spec.name, resolved.mode) == ("kling-v3", "pro")  # type: ignore[union-attr]
+    resolved, units = validate_request(TextToVideoRequest(prompt="x"), "official", catalogue)
+    assert (resolved.model, resolved.mode, units) == ("kling-v4", "pro", 4)
 
 
 def test_catalogue_rejects_a_model_without_costs(tmp_path: Path) -> None:

@@ -10,11 +10,15 @@ import discord
 from bot.content import blocked
 from bot.discord.embeds import Price
 from bot.discord.errors import CommandRefusedError
+from bot.discord.fixes import FixView
 from bot.discord.permissions import role_ids
+from bot.discord.replies import reply_private
 from bot.discord.status import StatusBoard
 from bot.engine import Engine, Submission
+from bot.kling.errors import InvalidRequestError
 from bot.kling.models import TaskRequest
 from bot.kling.provider import ProviderClient
+from bot.vocabulary import TaskKind
 from db.audit import SqliteAudit
 from db.guilds import SqliteGuilds
 from db.models import TaskRecord
@@ -56,16 +60,31 @@ class RequestDesk:
 
     async def submit(
         self, interaction: discord.Interaction, request: TaskRequest, notes: Iterable[str] = ()
-    ) -> TaskRecord:
-        """Queue `request` for the member (after `begin`), post its live status, and confirm privately."""
+    ) -> TaskRecord | None:
+        """Queue `request` for the member (after `begin`), post its live status, and confirm privately.
+
+        A request the model's rules refuse, where one change would make it go, gets the refusal with that
+        change as a button (and None is returned); any other refusal is raised for the error handler.
+        """
         guild_id, channel_id = _place(interaction)
-        await self._check_rules(guild_id, (request.prompt, request.negative_prompt))
+        await self._check_rules(guild_id, (request.prompt, request.negative_prompt, *_shot_prompts(request)))
         request = await self._with_guild_defaults(guild_id, request)
-        task = await self._engine.submit(
-            Submission(guild_id, channel_id, interaction.user.id, request, role_ids(interaction))
-        )
+        try:
+            task = await self._engine.submit(
+                Submission(guild_id, channel_id, interaction.user.id, request, role_ids(interaction))
+            )
+        except InvalidRequestError as exc:
+            if exc.fix is None:
+                raise
+            view = FixView(request, exc.fix, notes, interaction.user.id, self._resend)
+            await reply_private(interaction, exc.user_message, view=view)
+            return None
         await self._announce(interaction, task, notes)
         return task
+
+    async def _resend(self, interaction: discord.Interaction, request: TaskRequest, notes: Iterable[str]) -> None:
+        await self.begin(interaction)
+        await self.submit(interaction, request, notes)
 
     async def resubmit(self, interaction: discord.Interaction, task: TaskRecord) -> TaskRecord:
         """Queue `task`'s request again for the member pressing Retry (after `begin`)."""
@@ -87,6 +106,17 @@ class RequestDesk:
         position = await self._engine.queue_position(task.id)
         await self._status.post(task, position)
         await interaction.followup.send(confirmation(task, position, notes, self._price), ephemeral=True)
+
+    async def default_model(self, guild_id: int | None, kind: TaskKind) -> str | None:
+        """Return the model a request of `kind` gets when the member names none: the server's, else the catalogue's."""
+        catalogue, provider = self._provider.catalogue, self._provider.provider
+        if guild_id is not None:
+            chosen = (await self._guilds.settings(guild_id)).default_model
+            spec = catalogue.find(chosen, kind) if chosen else None
+            if spec is not None and not spec.retired and provider in spec.providers:
+                return spec.name
+        default = catalogue.default_model(kind, provider)
+        return default.name if default else None
 
     async def _with_guild_defaults(self, guild_id: int, request: TaskRequest) -> TaskRequest:
         """Fill the model and mode the member left empty with the guild's defaults, where they fit this kind."""
@@ -110,6 +140,11 @@ def confirmation(task: TaskRecord, position: int | None, notes: Iterable[str], p
     lines = [f"Queued as `{task.id}` ({place}, {cost}). I'll post the result here and ping you."]
     lines.extend(f"• {note}" for note in notes)
     return "\n".join(lines)
+
+
+def _shot_prompts(request: TaskRequest) -> list[str]:
+    """Return a storyboard's shot prompts (server rules apply to them too)."""
+    return [shot.prompt for shot in getattr(request, "shots", ())]
 
 
 def _place(interaction: discord.Interaction) -> tuple[int, int]:

@@ -18,7 +18,13 @@ KIND_TITLES = {
     TaskKind.MULTI_IMAGE_TO_VIDEO: "Blended video",
     TaskKind.TEXT_TO_VIDEO: "Video from text",
     TaskKind.MULTI_IMAGE_TO_IMAGE: "Composed image",
+    TaskKind.TEXT_TO_IMAGE: "Image from text",
+    TaskKind.EFFECTS: "Video effect",
+    TaskKind.LIP_SYNC: "Lip sync",
+    TaskKind.TRY_ON: "Virtual try-on",
 }
+STORYBOARD_TITLE = "Storyboard"
+SHOTS_SHOWN_MAX = 6
 STATE_LINES = {
     TaskState.QUEUED: "⏳ Waiting in the queue",
     TaskState.SUBMITTING: "📤 Sending to Kling",
@@ -37,6 +43,8 @@ STATUS_COLOUR = discord.Colour.blurple()
 
 def title_of(task: TaskRecord) -> str:
     """Return the task's kind as a title."""
+    if task.params.get("shot_type"):
+        return STORYBOARD_TITLE
     return KIND_TITLES.get(task.kind, "Kling task")
 
 
@@ -52,7 +60,15 @@ def fit(text: str, limit: int = FIELD_VALUE_MAX) -> str:
 
 
 def prompt_of(task: TaskRecord) -> str:
-    """Return the prompt, fitted to an embed field, with markdown made inert."""
+    """Return the prompt (a storyboard's shots, an effect's scene), fitted to a field, markdown made inert."""
+    shots = task.params.get("shots") or []
+    if shots:
+        lines = [f"{i}. ({shot['duration']} s) {shot['prompt']}" for i, shot in enumerate(shots[:SHOTS_SHOWN_MAX], 1)]
+        return fit("\n".join(lines))
+    if task.kind is TaskKind.EFFECTS:
+        return fit(f"Effect: {task.params.get('scene')}")
+    if task.kind is TaskKind.LIP_SYNC:
+        return fit(f"Lip sync of task {task.params.get('source_task') or 'a video'} to the member's audio")
     return fit(str(task.params.get("prompt") or "").strip() or "(no prompt)")
 
 
@@ -85,10 +101,8 @@ def result_embed(task: TaskRecord, note: str | None = None, price: Price | None 
         embed.add_field(
             name="Why", value=fit(task.error_reason or "The video service could not make it."), inline=False
         )
-    for label, key in (("Model", "model"), ("Mode", "mode"), ("Duration", "duration"), ("Images", "n")):
-        value = task.params.get(key)
-        if value not in (None, ""):
-            embed.add_field(name=label, value=fit(f"{value} s" if key == "duration" else str(value), 100))
+    for label, value in parameters_of(task):
+        embed.add_field(name=label, value=fit(value, 100))
     units = task.units_charged if succeeded else None
     cost = f" ({price(units)})" if price is not None and units else ""
     embed.add_field(name="Cost", value=f"{units} units{cost}" if units is not None else "0 (refunded)")
@@ -96,3 +110,18 @@ def result_embed(task: TaskRecord, note: str | None = None, price: Price | None 
         embed.add_field(name="Note", value=fit(note), inline=False)
     embed.set_footer(text=f"Task {task.id}")
     return embed
+
+
+def parameters_of(task: TaskRecord) -> list[tuple[str, str]]:
+    """Return the options worth showing with a result: model, mode, duration, sound, count, shape."""
+    params = task.params
+    shown: list[tuple[str, str]] = []
+    for label, key in (("Model", "model"), ("Mode", "mode"), ("Duration", "duration"), ("Images", "n")):
+        value = params.get(key)
+        if value not in (None, "") and not (key == "duration" and not task.kind.makes_video):
+            shown.append((label, f"{value} s" if key == "duration" else str(value)))
+    if params.get("sound"):
+        shown.append(("Sound", "on"))
+    if task.kind is TaskKind.LIP_SYNC and params.get("audio_seconds"):
+        shown.append(("Audio", f"{float(params['audio_seconds']):.1f} s"))
+    return shown

@@ -6,11 +6,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.kling.models import (
+    EffectRequest,
     ImageToVideoRequest,
+    LipSyncRequest,
     MultiImageToImageRequest,
     MultiImageToVideoRequest,
     TaskRequest,
+    TextToImageRequest,
     TextToVideoRequest,
+    TryOnRequest,
 )
 from bot.vocabulary import TaskKind
 from db.models import ImageRef
@@ -20,13 +24,17 @@ REQUEST_TYPES: dict[TaskKind, type[TaskRequest]] = {
     TaskKind.MULTI_IMAGE_TO_VIDEO: MultiImageToVideoRequest,
     TaskKind.TEXT_TO_VIDEO: TextToVideoRequest,
     TaskKind.MULTI_IMAGE_TO_IMAGE: MultiImageToImageRequest,
+    TaskKind.TEXT_TO_IMAGE: TextToImageRequest,
+    TaskKind.EFFECTS: EffectRequest,
+    TaskKind.LIP_SYNC: LipSyncRequest,
+    TaskKind.TRY_ON: TryOnRequest,
 }
 ImageLoader = Callable[[str], Awaitable[bytes]]
 ImageSaver = Callable[[bytes], Awaitable[str]]
 
 
 def image_fields(request: TaskRequest) -> list[tuple[str, bytes]]:
-    """Return `(field, bytes)` for every image; list fields are numbered `field.0`, `field.1`..."""
+    """Return `(field, bytes)` for every image or audio file; list fields are numbered `field.0`, `field.1`..."""
     found: list[tuple[str, bytes]] = []
     for name in type(request).model_fields:
         value = getattr(request, name)

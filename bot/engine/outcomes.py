@@ -25,6 +25,7 @@ async def record_success(ctx: EngineContext, task: TaskRecord, remote: KlingTask
         settle="charge",
         outcome=Outcome.SUCCEEDED,
         result_urls=list(remote.result_urls),
+        result_video_ids=[video.id for video in remote.videos if video.id],
         provider_units=str(remote.units_charged) if remote.units_charged is not None else None,
         finished_at=now,
         next_poll_at=None,

@@ -13,6 +13,7 @@ from bot.engine.schedule import first_check_at, submit_retry_delay
 from bot.kling.errors import (
     ConcurrencyLimitError,
     KlingError,
+    LookupUnavailableError,
     OutcomeUnknownError,
     RateLimitedError,
     ResourcePackExhaustedError,
@@ -117,6 +118,10 @@ class Submitter:
     async def _reconcile(self, task: TaskRecord) -> None:
         try:
             existing = await self.ctx.client.find(task.kind, task.id)
+        except LookupUnavailableError as exc:  # never send blind: say plainly it can't be settled, and refund
+            log.warning("Task %s: can't tell whether the provider got it (%s); ending it unsent", task.id, exc)
+            await self._fail(task, exc.user_message)
+            return
         except KlingError as exc:
             await self._retry_later(task, f"lookup failed: {exc}")
             return

@@ -18,12 +18,14 @@ from bot.kling.dialects import OfficialDialect, dialect_for
 from bot.kling.errors import (
     DuplicateTaskError,
     KlingError,
+    LookupUnavailableError,
     OutcomeUnknownError,
     RateLimitedError,
     TaskNotFoundError,
     TransientError,
 )
-from bot.kling.models import KlingTask, TaskRequest
+from bot.kling.faces import identify_face
+from bot.kling.models import KlingTask, LipSyncRequest, TaskRequest
 from bot.kling.provider import PreparedRequest, kling_expected_seconds, prepare_request
 from bot.kling.transport import RequestObserver, RetryPolicy, Transport
 from bot.settings import KlingSettings, Provider
@@ -124,7 +126,10 @@ class KlingClient:
         """
         prepared = self.prepare(request)
         kind = prepared.request.kind
-        body = await asyncio.to_thread(self._encode_body, prepared.request, external_task_id, callback_url)
+        ready = prepared.request
+        if isinstance(ready, LipSyncRequest):  # step one of two: find the face (synchronous, creates nothing)
+            ready = await identify_face(self._transport, self._dialect.identify_face_path(), ready)
+        body = await asyncio.to_thread(self._encode_body, ready, external_task_id, callback_url)
         path = self._dialect.create_path(kind)
         for attempt in range(1, MAX_CREATE_ATTEMPTS + 1):
             try:
@@ -138,6 +143,11 @@ class KlingClient:
                     raise
                 await asyncio.sleep(self._transport.retry.delay(attempt, exc.retry_after))
             except TransientError as exc:
+                if not self._dialect.finds_by_external_id:
+                    raise OutcomeUnknownError(
+                        f"Create of {external_task_id} may have reached {self.provider} ({exc}); it offers no "
+                        "lookup by our id, so it is not sent again"
+                    ) from exc
                 log.warning("Create of %s has an unknown outcome (%s); looking it up", external_task_id, exc)
                 # Give a create still in flight at the provider time to land before asking about it.
                 await asyncio.sleep(self._transport.retry.delay(attempt))
@@ -160,11 +170,21 @@ class KlingClient:
 
     async def get(self, kind: TaskKind, task_id: str) -> KlingTask:
         """Return one task by the provider's task id or our external id (`TaskNotFoundError` if none)."""
-        payload = await self._transport.read(self._dialect.query_path(kind, task_id))
-        return self._dialect.parse_task(payload)
+        *first, last = self._dialect.query_paths(kind, task_id)
+        for path in first:  # a route the docs leave unconfirmed, tried before the next
+            try:
+                return self._dialect.parse_task(await self._transport.read(path))
+            except TaskNotFoundError:
+                continue
+        return self._dialect.parse_task(await self._transport.read(last))
 
     async def find(self, kind: TaskKind, external_task_id: str) -> KlingTask | None:
-        """Return the task with this external id, or None when the provider says there is none."""
+        """Return the task with this external id, or None when the provider says there is none.
+
+        Raises `LookupUnavailableError` where the provider documents no query by external id.
+        """
+        if not self._dialect.finds_by_external_id:
+            raise LookupUnavailableError(f"{self.provider} documents no query by external task id")
         try:
             return await self.get(kind, external_task_id)
         except TaskNotFoundError:

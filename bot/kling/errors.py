@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 OPERATOR_MESSAGE = "The bot is misconfigured, so it can't reach the video service. An admin has been told."
 TRANSIENT_MESSAGE = "The video service is having trouble right now. Please try again in a few minutes."
 
@@ -79,16 +82,28 @@ class EndpointNotFoundError(OperatorError):
 # --- the user must change the request ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Fix:
+    """A change to a refused request that makes it go: `{"mode": "pro"}`, "Use Professional — 2.5 units"."""
+
+    changes: Mapping[str, object]
+    label: str
+
+
 class UserError(KlingError):
     """The request itself is at fault; `user_message` says what to change."""
 
 
 class InvalidRequestError(UserError):
-    """Refused before sending: the request breaks a documented limit for this provider or model."""
+    """Refused before sending: the request breaks a documented limit for this provider or model.
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    `fix`, when set, is the one change that makes it go, with its price, for a button.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, fix: Fix | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.fix = fix
 
     @property
     def user_message(self) -> str:
@@ -114,11 +129,38 @@ class ContentPolicyError(UserError):
         return f"Blocked by the video service's content policy: {self.message}"
 
 
+class NoFaceError(UserError):
+    """identify-face found no face to lip-sync (or one on screen for under 2 seconds)."""
+
+    @property
+    def user_message(self) -> str:
+        """Return the reason."""
+        return self.message
+
+
+class VideoUnavailableError(UserError):
+    """The provider no longer has the video a follow-up names (Kling keeps them 30 days)."""
+
+    @property
+    def user_message(self) -> str:
+        """Return the reason."""
+        return self.message
+
+
 # --- lookups ------------------------------------------------------------------------------------------
 
 
 class TaskNotFoundError(KlingError):
     """No task with that id (or external id) exists at the provider."""
+
+
+class LookupUnavailableError(KlingError):
+    """The provider documents no query by our external id, so an uncertain create can't be settled."""
+
+    default_user_message = (
+        "The video service couldn't confirm whether it received this request, and this provider offers no way "
+        "to ask. It was not sent again, so it can't be charged twice; you were refunded."
+    )
 
 
 class DuplicateTaskError(KlingError):
@@ -210,8 +252,9 @@ _BY_STATUS: dict[int, type[KlingError]] = {
     429: RateLimitedError,
 }
 
-_NOT_FOUND_WORDS = ("not found", "not exist", "does not exist", "no such")
 _DUPLICATE_WORDS = ("already exist", "duplicate")
+# Not-found codes by name: new-api based gateways (AnyFast) answer `{"code": "task_not_exist"}`.
+_NOT_FOUND_NAMES = frozenset({"task_not_exist"})
 
 
 def error_from_response(
@@ -221,25 +264,25 @@ def error_from_response(
     *,
     request_id: str | None = None,
     retry_after: float | None = None,
+    reading: bool = False,
+    name: str | None = None,
 ) -> KlingError:
-    """Map an error answer onto the exception tree: business code first, then HTTP status."""
+    """Map an error answer onto the exception tree: business code first, then HTTP status.
+
+    Not-found is told by code, never by the message's words: a named not-found code, or Kling's 1201
+    ("invalid value") answering a query, whose only value is the task id. A create's 1201 is a duplicate
+    external id when the message says so (Kling gives the two no separate codes), else a bad parameter.
+    """
+    if name in _NOT_FOUND_NAMES or (reading and code == 1201):
+        return TaskNotFoundError(message or "task not found", http_status=http_status, code=code, request_id=request_id)
     cls = _BY_CODE.get(code) if code is not None else None
     if cls is None:
         cls = ServerError if http_status >= 500 else _BY_STATUS.get(http_status, KlingError)
-    if code == 1201 or (cls is InvalidInputError and code is None):
-        cls = _refine_invalid_input(message, cls)
+    if not reading and code == 1201 and any(word in message.lower() for word in _DUPLICATE_WORDS):
+        cls = DuplicateTaskError
     if code == 1303 or (http_status == 429 and code is None and "concurren" in message.lower()):
         cls = ConcurrencyLimitError
     text = message or f"HTTP {http_status}"
     if issubclass(cls, RetryableError):
         return cls(text, http_status=http_status, code=code, request_id=request_id, retry_after=retry_after)
     return cls(text, http_status=http_status, code=code, request_id=request_id)
-
-
-def _refine_invalid_input(message: str, default: type[KlingError]) -> type[KlingError]:
-    lowered = message.lower()
-    if any(word in lowered for word in _DUPLICATE_WORDS):
-        return DuplicateTaskError
-    if any(word in lowered for word in _NOT_FOUND_WORDS):
-        return TaskNotFoundError
-    return default

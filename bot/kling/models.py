@@ -27,7 +27,10 @@ class TaskStatus(StrEnum):
 
 
 Mode = Literal["std", "pro"]
-Duration = Literal["5", "10"]
+Duration = str  # whole seconds as a string ("5", "10"; "3" to "15" on kling-v3); the catalogue says which
+ShotType = Literal["customize", "intelligence"]
+Resolution = Literal["1k", "2k"]
+ImageReference = Literal["subject", "face"]
 VideoAspectRatio = Literal["16:9", "9:16", "1:1"]
 ImageAspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"]
 CameraMovement = Literal["simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"]
@@ -73,7 +76,20 @@ class _VideoRequest(_Request):
     duration: Duration = "5"
 
 
-class ImageToVideoRequest(_VideoRequest):
+class _SoundRequest(_VideoRequest):
+    sound: bool = False  # native sound (kling-v3; kling-v2-6 in pro)
+
+
+class Shot(BaseModel):
+    """One shot of a storyboard: what happens and for how many seconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    duration: int
+
+
+class ImageToVideoRequest(_SoundRequest):
     """Animate one image, optionally towards a last frame."""
 
     kind: ClassVar[TaskKind] = TaskKind.IMAGE_TO_VIDEO
@@ -102,12 +118,19 @@ class MultiImageToVideoRequest(_VideoRequest):
         return [(f"image {i}", data) for i, data in enumerate(self.image_list, start=1)]
 
 
-class TextToVideoRequest(_VideoRequest):
-    """Make a video from a prompt alone."""
+class TextToVideoRequest(_SoundRequest):
+    """Make a video from a prompt alone, or a storyboard of shots (kling-v3)."""
 
     kind: ClassVar[TaskKind] = TaskKind.TEXT_TO_VIDEO
     aspect_ratio: VideoAspectRatio = "16:9"
     cfg_scale: float | None = None
+    shot_type: ShotType | None = None  # set: a storyboard (multi_shot)
+    shots: tuple[Shot, ...] = ()  # customize: the shots, their seconds summing to `duration`
+
+    @property
+    def is_storyboard(self) -> bool:
+        """Return True when Kling is asked for several shots."""
+        return self.shot_type is not None
 
 
 class MultiImageToImageRequest(_Request):
@@ -130,7 +153,83 @@ class MultiImageToImageRequest(_Request):
         return named
 
 
-TaskRequest = ImageToVideoRequest | MultiImageToVideoRequest | TextToVideoRequest | MultiImageToImageRequest
+class TextToImageRequest(_Request):
+    """Make 1–9 images from a prompt, optionally guided by a reference image (`images/generations`)."""
+
+    kind: ClassVar[TaskKind] = TaskKind.TEXT_TO_IMAGE
+    image: bytes | None = Field(default=None, repr=False)
+    image_reference: ImageReference | None = None
+    image_fidelity: float | None = None
+    n: int = 1
+    aspect_ratio: ImageAspectRatio = "1:1"
+    resolution: Resolution = "1k"
+
+    def images(self) -> list[tuple[str, bytes]]:
+        """Return the reference image, when given."""
+        return [("reference image", self.image)] if self.image is not None else []
+
+
+class EffectRequest(_Request):
+    """Apply one of Kling's effect scenes to one photo, or two for the two-person scenes."""
+
+    kind: ClassVar[TaskKind] = TaskKind.EFFECTS
+    scene: str
+    image_list: tuple[bytes, ...] = Field(repr=False)
+    mode: Mode | None = None
+    duration: Duration = "5"
+
+    def images(self) -> list[tuple[str, bytes]]:
+        """Return the photo, or person 1 and person 2."""
+        if len(self.image_list) == 1:
+            return [("image", self.image_list[0])]
+        return [(f"person {i}", data) for i, data in enumerate(self.image_list, start=1)]
+
+
+class LipSyncRequest(_Request):
+    """Make the face in a Kling video speak an audio file (identify-face, then advanced-lip-sync)."""
+
+    kind: ClassVar[TaskKind] = TaskKind.LIP_SYNC
+    video_id: str  # the Kling video id of a result at most 30 days old
+    source_task: str = ""  # our task that made the video, for messages
+    audio: bytes = Field(repr=False)
+    audio_format: Literal["mp3", "wav"]
+    audio_seconds: float
+    face: FaceChoice | None = None  # filled in by the client from identify-face just before the create
+
+
+class FaceChoice(BaseModel):
+    """The face identify-face found, and the session that must name it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    session_id: str
+    face_id: str
+    start_ms: int
+    end_ms: int
+
+
+class TryOnRequest(_Request):
+    """Dress the person in one image in the garment of another (Kolors virtual try-on)."""
+
+    kind: ClassVar[TaskKind] = TaskKind.TRY_ON
+    person: bytes = Field(repr=False)
+    garment: bytes = Field(repr=False)
+
+    def images(self) -> list[tuple[str, bytes]]:
+        """Return the person and the garment."""
+        return [("person image", self.person), ("garment image", self.garment)]
+
+
+TaskRequest = (
+    ImageToVideoRequest
+    | MultiImageToVideoRequest
+    | TextToVideoRequest
+    | MultiImageToImageRequest
+    | TextToImageRequest
+    | EffectRequest
+    | LipSyncRequest
+    | TryOnRequest
+)
 
 
 class VideoResult(BaseModel):

@@ -8,41 +8,43 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from bot.kling.balance import AccountBalance
-from bot.kling.catalogue import Catalogue, ModelSpec
-from bot.kling.models import KlingTask, MultiImageToImageRequest, TaskRequest
+from bot.kling.catalogue import Catalogue
+from bot.kling.models import KlingTask, TaskRequest
 from bot.kling.validation import validate_request
 from bot.settings import Provider
 from bot.vocabulary import TaskKind
 
-# Seconds a task typically takes at Kling (kling-api.md: 5 s videos 60–120 s, 10 s videos 90–180 s, images ~25 s).
-KLING_VIDEO_SECONDS = {"5": 90.0, "10": 150.0}
+# Seconds a task typically takes at Kling (kling-api.md: 5 s videos 60–120 s, 10 s videos 90–180 s, images ~25 s);
+# in between and beyond, about 12 s of work per second of video on top of a minute. The engine learns the
+# real figures from finished tasks; these only seed it.
+KLING_VIDEO_BASE_SECONDS = 30.0
+KLING_VIDEO_SECONDS_PER_SECOND = 12.0
 KLING_IMAGE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
 class PreparedRequest:
-    """A validated request with its model resolved and its cost in units."""
+    """A validated request with its model and mode resolved, and its cost in units."""
 
     request: TaskRequest
-    model: ModelSpec
     units: Decimal
 
 
 def prepare_request(request: TaskRequest, provider: Provider, catalogue: Catalogue) -> PreparedRequest:
     """Validate `request` for `provider` and price it; raise `InvalidRequestError` if it can't go."""
-    resolved, spec = validate_request(request, provider, catalogue)
-    if isinstance(resolved, MultiImageToImageRequest):
-        units = (spec.units_per_image or Decimal(0)) * resolved.n
-    else:
-        units = spec.video_units(resolved.mode, resolved.duration)
-    return PreparedRequest(resolved, spec, units)
+    resolved, units = validate_request(request, provider, catalogue)
+    return PreparedRequest(resolved, units)
 
 
 def kling_expected_seconds(kind: str, params: dict[str, Any]) -> float:
     """Return how long Kling usually takes for this kind and duration."""
-    if kind == TaskKind.MULTI_IMAGE_TO_IMAGE:
+    if not TaskKind(kind).makes_video:
         return KLING_IMAGE_SECONDS
-    return KLING_VIDEO_SECONDS.get(str(params.get("duration", "5")), KLING_VIDEO_SECONDS["10"])
+    if kind == TaskKind.LIP_SYNC:
+        seconds = float(params.get("audio_seconds") or 10)
+    else:
+        seconds = float(params.get("duration") or 5)
+    return KLING_VIDEO_BASE_SECONDS + KLING_VIDEO_SECONDS_PER_SECOND * seconds
 
 
 class ProviderClient(Protocol):

@@ -140,7 +140,7 @@ class Transport:
         log.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
         self._note_server_time(answer_headers.get("Date"))
         try:
-            payload = self._interpret(status, raw, answer_headers.get("Retry-After"))
+            payload = self._interpret(method, status, raw, answer_headers.get("Retry-After"))
         except KlingError as exc:
             self._observe(method, path, f"{status}:{exc.code}" if exc.code is not None else str(status), started)
             raise
@@ -152,7 +152,7 @@ class Transport:
         if self._observer is not None:
             self._observer(method, endpoint_of(path), outcome, time.monotonic() - started)
 
-    def _interpret(self, status: int, raw: bytes, retry_after_header: str | None) -> Any:
+    def _interpret(self, method: str, status: int, raw: bytes, retry_after_header: str | None) -> Any:
         try:
             payload = json.loads(raw) if raw else None
         except ValueError:
@@ -173,7 +173,13 @@ class Transport:
         message = error.message if error else raw[:200].decode("utf-8", "replace")
         request_id = error.request_id if error else None
         raise error_from_response(
-            status, code, message, request_id=request_id, retry_after=parse_retry_after(retry_after_header)
+            status,
+            code,
+            message,
+            request_id=request_id,
+            retry_after=parse_retry_after(retry_after_header),
+            reading=method == "GET",
+            name=error.name if error else None,
         )
 
     def _note_server_time(self, date_header: str | None) -> None:

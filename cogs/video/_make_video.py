@@ -7,11 +7,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.desk import RequestDesk
-from bot.discord.errors import CommandRefusedError, report
+from bot.discord.errors import report
 from bot.discord.intake import notes_of, read_images
 from bot.discord.replies import reply_private
 from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TaskRequest
-from cogs.options import PROMPT_MAX
+from cogs.options import PROMPT_MAX, parse_duration
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")
 MAX_IMAGES = 4
@@ -44,7 +44,11 @@ class MakeVideoModal(discord.ui.Modal, title="Make a video"):
         max_length=PROMPT_MAX,
     )
     duration: discord.ui.TextInput[MakeVideoModal] = discord.ui.TextInput(
-        label="Length in seconds: 5 or 10", default="5", max_length=2, required=False, custom_id="duration"
+        label="Seconds (3–15 on kling-v3, else 5 or 10)",
+        default="5",
+        max_length=2,
+        required=False,
+        custom_id="duration",
     )
 
     def __init__(self, desk: RequestDesk, images: list[discord.Attachment]) -> None:
@@ -55,9 +59,7 @@ class MakeVideoModal(discord.ui.Modal, title="Make a video"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         """Queue a video from the message's images and the typed prompt."""
         await self.desk.begin(interaction)
-        duration = (self.duration.value or "5").strip()
-        if duration not in ("5", "10"):
-            raise CommandRefusedError("The length must be 5 or 10 seconds.")
+        duration = parse_duration(self.duration.value)
         names = ["image"] if len(self.images) == 1 else [f"image {i}" for i in range(1, len(self.images) + 1)]
         prepared = await read_images(dict(zip(names, self.images, strict=True)))
         data = [prepared[name].data for name in names]

@@ -7,10 +7,7 @@ field `scence_image`; we send what it documents. The query path for it follows t
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.kling.dialects.official import OfficialDialect
-from bot.kling.models import MultiImageToImageRequest
 from bot.settings import Provider
 from bot.vocabulary import TaskKind
 
@@ -31,5 +28,4 @@ class CometApiDialect(OfficialDialect):
             return GENERATIONS_PATH
         return super().create_path(kind)
 
-    def _image_fields(self, request: MultiImageToImageRequest, scene_field: str = "scence_image") -> dict[str, Any]:
-        return super()._image_fields(request, scene_field=scene_field)
+    scene_field = "scence_image"  # sic: CometAPI's page spells it so

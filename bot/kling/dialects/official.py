@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 from urllib.parse import quote
 
+from bot.kling.bodies import encode_image, kind_fields
 from bot.kling.errors import MalformedResponseError
-from bot.kling.models import (
-    ImageToVideoRequest,
-    KlingTask,
-    MultiImageToImageRequest,
-    MultiImageToVideoRequest,
-    TaskRequest,
-    TextToVideoRequest,
-)
+from bot.kling.models import EffectRequest, KlingTask, MultiImageToImageRequest, TaskRequest
 from bot.kling.wire import Envelope, WireTask, from_millis, parse_model, parse_status
 from bot.settings import Provider
 from bot.vocabulary import TaskKind
@@ -23,18 +16,16 @@ LIST_PAGE_SIZE_MAX = 500
 LIST_PAGE_MAX = 1000
 
 
-def encode_image(data: bytes) -> str:
-    """Encode an image as raw base64, without a `data:` prefix (Kling refuses one)."""
-    return base64.b64encode(data).decode("ascii")
-
-
 class ErrorInfo:
     """A business error read from an answer: code (if any), message, request id."""
 
-    __slots__ = ("code", "message", "request_id")
+    __slots__ = ("code", "message", "name", "request_id")
 
-    def __init__(self, code: int | None, message: str, request_id: str | None = None) -> None:
+    def __init__(
+        self, code: int | None, message: str, request_id: str | None = None, *, name: str | None = None
+    ) -> None:
         self.code, self.message, self.request_id = code, message, request_id
+        self.name = name  # a code given as a word (new-api gateways: "task_not_exist")
 
 
 class OfficialDialect:
@@ -44,29 +35,39 @@ class OfficialDialect:
     prefix = ""
     has_list = True
     has_balance = True  # GET /account/costs
+    finds_by_external_id = True  # a query's id may be our external_task_id
 
     # --- paths -------------------------------------------------------------------------------------
 
     def create_path(self, kind: TaskKind) -> str:
         """Return the path to POST a new task of `kind` to."""
-        group = "videos" if kind.makes_video else "images"
-        return f"{self.prefix}/v1/{group}/{kind.value}"
+        return f"{self.prefix}/v1/{kind.family}/{kind.value}"
 
     def query_path(self, kind: TaskKind, task_id: str) -> str:
         """Return the path to GET one task by its task id or external id."""
         return f"{self.create_path(kind)}/{quote(task_id, safe='')}"
 
+    def query_paths(self, kind: TaskKind, task_id: str) -> list[str]:
+        """Return where to look for a task, in order (more than one where a provider's route is unconfirmed)."""
+        return [self.query_path(kind, task_id)]
+
     def list_path(self, kind: TaskKind) -> str:
         """Return the path of the paged task list."""
         return self.create_path(kind)
+
+    def identify_face_path(self) -> str:
+        """Return the path of lip sync's first step."""
+        return f"{self.prefix}/v1/videos/identify-face"
 
     # --- request bodies ------------------------------------------------------------------------------
 
     def create_body(self, request: TaskRequest, external_task_id: str, callback_url: str | None) -> dict[str, Any]:
         """Build the JSON body for creating `request` (model and mode already resolved)."""
-        body: dict[str, Any] = {"model_name": request.model, "external_task_id": external_task_id}
-        body.update(self._kind_fields(request))
-        if request.prompt:
+        body: dict[str, Any] = {"external_task_id": external_task_id}
+        if request.model is not None and not isinstance(request, EffectRequest):
+            body["model_name"] = request.model
+        body.update(kind_fields(request, self))
+        if request.prompt and not body.get("multi_shot"):
             body["prompt"] = request.prompt
         if request.negative_prompt:
             body["negative_prompt"] = request.negative_prompt
@@ -74,45 +75,20 @@ class OfficialDialect:
             body["callback_url"] = callback_url
         return body
 
-    def _kind_fields(self, request: TaskRequest) -> dict[str, Any]:
-        if isinstance(request, ImageToVideoRequest):
-            fields = {"image": encode_image(request.image), **self._video_fields(request)}
-            if request.image_tail is not None:
-                fields["image_tail"] = encode_image(request.image_tail)
-            if request.cfg_scale is not None:
-                fields["cfg_scale"] = request.cfg_scale
-            if request.camera_control is not None:
-                fields["camera_control"] = request.camera_control.model_dump(exclude_none=True)
-            return fields
-        if isinstance(request, MultiImageToVideoRequest):
-            images = [{"image": encode_image(data)} for data in request.image_list]
-            return {"image_list": images, "aspect_ratio": request.aspect_ratio, **self._video_fields(request)}
-        if isinstance(request, TextToVideoRequest):
-            fields = {"aspect_ratio": request.aspect_ratio, **self._video_fields(request)}
-            if request.cfg_scale is not None:
-                fields["cfg_scale"] = request.cfg_scale
-            return fields
-        return self._image_fields(request)
-
-    def _video_fields(
-        self, request: ImageToVideoRequest | MultiImageToVideoRequest | TextToVideoRequest
-    ) -> dict[str, Any]:
-        fields: dict[str, Any] = {"duration": request.duration}
-        if request.mode is not None:
-            fields["mode"] = request.mode
-        return fields
-
-    def _image_fields(self, request: MultiImageToImageRequest, scene_field: str = "scene_image") -> dict[str, Any]:
+    def image_fields(self, request: MultiImageToImageRequest) -> dict[str, Any]:
+        """Return multi-image2image's fields (CometAPI spells the scene field its own way)."""
         fields: dict[str, Any] = {
             "subject_image_list": [{"subject_image": encode_image(data)} for data in request.subjects],
             "n": request.n,
             "aspect_ratio": request.aspect_ratio,
         }
         if request.scene is not None:
-            fields[scene_field] = encode_image(request.scene)
+            fields[self.scene_field] = encode_image(request.scene)
         if request.style is not None:
             fields["style_image"] = encode_image(request.style)
         return fields
+
+    scene_field = "scene_image"
 
     # --- answers --------------------------------------------------------------------------------------
 
