@@ -1,4 +1,5 @@
-"""`/image compose`: 1–4 subjects, optionally in a scene and a style, as new images."""
+"""`/image create` (text → 1–9 images, optionally from a reference), `/image compose` (1–4 subjects) and
+`/image tryon` (a person in a garment)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,60 @@ from discord.ext import commands
 from bot.discord.bot import KlingBot
 from bot.discord.desk import RequestDesk
 from bot.discord.intake import notes_of, read_images
-from bot.kling.models import MultiImageToImageRequest
-from cogs.options import IMAGE_RATIO_CHOICES, OptionalPrompt
+from bot.kling.models import MultiImageToImageRequest, TextToImageRequest, TryOnRequest
+from bot.kling.provider import ProviderClient
+from bot.vocabulary import TaskKind
+from cogs.options import IMAGE_RATIO_CHOICES, Choice, Name, OptionalPrompt, Prompt, model_choices
+
+RESOLUTION_CHOICES = [
+    app_commands.Choice(name="1K (standard)", value="1k"),
+    app_commands.Choice(name="2K (sharper)", value="2k"),
+]
+Count = app_commands.Range[int, 1, 9]
 
 
 class ImageCommands(commands.Cog):
-    """Make images from reference images."""
+    """Make images from a description or from reference images."""
 
     image = app_commands.Group(name="image", description="Make an image with Kling", guild_only=True)
 
-    def __init__(self, desk: RequestDesk) -> None:
+    def __init__(self, desk: RequestDesk, provider: ProviderClient) -> None:
         self.desk = desk
+        self.provider = provider
+
+    async def _create_models(self, interaction: discord.Interaction, current: str) -> list[Choice]:
+        return model_choices(self.provider, [TaskKind.TEXT_TO_IMAGE], current)
+
+    @image.command(name="create")
+    @app_commands.describe(
+        prompt="What the image shows", reference="Optional image to start from",
+        count="How many images to make (1–9)", aspect_ratio="Shape of the image (default 1:1)",
+        resolution="1K or 2K (default 1K)", negative_prompt="What to avoid (not with a reference image)",
+        model="Kling model (default: the catalogue's)",
+    )  # fmt: skip
+    @app_commands.choices(aspect_ratio=IMAGE_RATIO_CHOICES, resolution=RESOLUTION_CHOICES)
+    @app_commands.autocomplete(model=_create_models)
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        prompt: Prompt,
+        reference: discord.Attachment | None = None,
+        count: Count = 1,
+        aspect_ratio: Choice | None = None,
+        resolution: Choice | None = None,
+        negative_prompt: OptionalPrompt = "",
+        model: Name | None = None,
+    ) -> None:
+        """Make 1–9 images from a description."""
+        await self.desk.begin(interaction)
+        images = await read_images({"reference image": reference} if reference else {})
+        request = TextToImageRequest(
+            prompt=prompt, negative_prompt=negative_prompt, model=model, n=count,
+            image=images["reference image"].data if reference else None,
+            aspect_ratio=aspect_ratio.value if aspect_ratio else "1:1",
+            resolution=resolution.value if resolution else "1k",
+        )  # fmt: skip
+        await self.desk.submit(interaction, request, notes=notes_of(images))
 
     @image.command(name="compose")
     @app_commands.describe(
@@ -38,8 +82,8 @@ class ImageCommands(commands.Cog):
         scene: discord.Attachment | None = None,
         style: discord.Attachment | None = None,
         prompt: OptionalPrompt = "",
-        count: app_commands.Range[int, 1, 9] = 1,
-        aspect_ratio: app_commands.Choice[str] | None = None,
+        count: Count = 1,
+        aspect_ratio: Choice | None = None,
     ) -> None:
         """Compose subjects into new images."""
         await self.desk.begin(interaction)
@@ -55,7 +99,18 @@ class ImageCommands(commands.Cog):
         )  # fmt: skip
         await self.desk.submit(interaction, request, notes=notes_of(images))
 
+    @image.command(name="tryon")
+    @app_commands.describe(person="A photo of the person", garment="A photo of the garment to put on them")
+    async def tryon(
+        self, interaction: discord.Interaction, person: discord.Attachment, garment: discord.Attachment
+    ) -> None:
+        """Dress a person in a garment (virtual try-on)."""
+        await self.desk.begin(interaction)
+        images = await read_images({"person image": person, "garment image": garment})
+        request = TryOnRequest(person=images["person image"].data, garment=images["garment image"].data)
+        await self.desk.submit(interaction, request, notes=notes_of(images))
+
 
 async def setup(bot: KlingBot) -> None:
     """Load the image commands."""
-    await bot.add_cog(ImageCommands(bot.desk))
+    await bot.add_cog(ImageCommands(bot.desk, bot.provider))

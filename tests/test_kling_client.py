@@ -14,13 +14,13 @@ from pydantic import SecretStr
 
 from bot.kling.callbacks import parse_callback
 from bot.kling.client import KlingClient
-from bot.kling.errors import ContentPolicyError, TaskNotFoundError
+from bot.kling.errors import ContentPolicyError, InvalidRequestError, LookupUnavailableError, TaskNotFoundError
 from bot.kling.models import TaskStatus
 from bot.vocabulary import TaskKind
 from tests.conftest import make_client
 from tests.fake_kling import FAIL_REASON, FakeKling
 from tests.fake_kling.testing import CallbackReceiver
-from tests.kling_requests import JPEG, PNG, request_of
+from tests.kling_requests import IMAGES_MADE, JPEG, PNG, offered, request_of
 
 GENERATION_TIME = 61.0
 
@@ -52,9 +52,20 @@ def images_sent(body: dict[str, object]) -> list[str]:
 async def test_every_kind_from_create_to_downloaded_result(
     fake: FakeKling, client: KlingClient, session: aiohttp.ClientSession, kind: TaskKind
 ) -> None:
-    """Create, poll until done, and download a real MP4 or PNG, on every dialect."""
+    """Create, poll until done, and download a real MP4 or PNG, on every dialect that documents the kind
+    (elsewhere it is refused before any request). Lip sync runs on a video made first."""
+    if not offered(kind, client.provider):
+        with pytest.raises(InvalidRequestError, match="isn't available"):
+            await client.create(request_of(kind, video_id="v"), external_task_id="ext-hidden")
+        assert fake.create_attempts == 0
+        return
+    video_id = ""
+    if kind is TaskKind.LIP_SYNC:
+        source = await client.create(request_of(TaskKind.TEXT_TO_VIDEO), external_task_id="source")
+        await fake.advance(GENERATION_TIME)
+        video_id = (await client.get(TaskKind.TEXT_TO_VIDEO, source.task_id)).videos[0].id
     external_id = str(uuid.uuid4())
-    created = await client.create(request_of(kind), external_task_id=external_id)
+    created = await client.create(request_of(kind, video_id=video_id), external_task_id=external_id)
     assert created.status is TaskStatus.SUBMITTED
     assert created.external_task_id == external_id
     sent = fake.tasks[created.task_id].body
@@ -71,12 +82,13 @@ async def test_every_kind_from_create_to_downloaded_result(
         assert len(done.videos) == 1
         assert_valid_mp4(await download(session, done.videos[0].url))
     else:
-        assert len(done.images) == 2
+        assert len(done.images) == IMAGES_MADE[kind]
         for url in done.result_urls:
             assert Image.open(io.BytesIO(await download(session, url))).format == "PNG"
-    assert fake.creates_by_external_id == {external_id: 1}
+    assert fake.creates_by_external_id[external_id] == 1
 
 
+@pytest.mark.parametrize("dialect", ["official", "cometapi"])  # AnyFast documents no multi-image2image
 async def test_cometapi_compose_uses_its_documented_route_and_field(fake: FakeKling, client: KlingClient) -> None:
     """CometAPI's multi-image-to-image goes to images/generations with `scence_image`; others use the official."""
     created = await client.create(request_of(TaskKind.MULTI_IMAGE_TO_IMAGE), external_task_id="ext-compose")
@@ -91,6 +103,7 @@ async def test_cometapi_compose_uses_its_documented_route_and_field(fake: FakeKl
         assert "scence_image" not in body
 
 
+@pytest.mark.parametrize("dialect", ["official", "cometapi"])
 async def test_find_by_external_id_and_absence(fake: FakeKling, client: KlingClient) -> None:
     """A task is found by our external id; an unknown id is None, and get() raises TaskNotFoundError."""
     created = await client.create(request_of(TaskKind.TEXT_TO_VIDEO), external_task_id="ext-find")
@@ -100,6 +113,32 @@ async def test_find_by_external_id_and_absence(fake: FakeKling, client: KlingCli
     assert await client.find(TaskKind.TEXT_TO_VIDEO, "never-created") is None
     with pytest.raises(TaskNotFoundError):
         await client.get(TaskKind.TEXT_TO_VIDEO, "123456789")
+
+
+@pytest.mark.parametrize("dialect", ["anyfast"])
+async def test_anyfast_is_queried_on_its_documented_route(fake: FakeKling, client: KlingClient) -> None:
+    """AnyFast: `GET /kling/v1/videos/{action}/{task_id}` (image tasks too), `task_not_exist` is not-found,
+    and no query by our external id is ever made."""
+    created = await client.create(request_of(TaskKind.TEXT_TO_IMAGE), external_task_id="ext-image")
+    await client.get(TaskKind.TEXT_TO_IMAGE, created.task_id)
+    assert ("GET", f"/kling/v1/videos/generations/{created.task_id}") in fake.requests
+    with pytest.raises(TaskNotFoundError):
+        await client.get(TaskKind.TEXT_TO_VIDEO, "123456789")
+    with pytest.raises(LookupUnavailableError):
+        await client.find(TaskKind.TEXT_TO_VIDEO, "ext-image")
+    assert not [path for method, path in fake.requests if method == "GET" and path.endswith("/ext-image")]
+
+
+@pytest.mark.parametrize("dialect", ["anyfast"])
+async def test_anyfast_blend_falls_back_to_text2video_queries(fake: FakeKling, client: KlingClient) -> None:
+    """Which action AnyFast queries a multi-image2video task under is unconfirmed: its own, then text2video."""
+    created = await client.create(request_of(TaskKind.MULTI_IMAGE_TO_VIDEO), external_task_id="ext-blend")
+    task = await client.get(TaskKind.MULTI_IMAGE_TO_VIDEO, created.task_id)
+    assert task.task_id == created.task_id
+    assert ("GET", f"/kling/v1/videos/multi-image2video/{created.task_id}") in fake.requests
+    with pytest.raises(TaskNotFoundError):
+        await client.get(TaskKind.MULTI_IMAGE_TO_VIDEO, "123456789")
+    assert ("GET", "/kling/v1/videos/text2video/123456789") in fake.requests
 
 
 async def test_failed_generation_reports_the_reason(fake: FakeKling, client: KlingClient) -> None:

@@ -14,6 +14,7 @@ from bot.kling.errors import (
     EndpointNotFoundError,
     InvalidInputError,
     KlingError,
+    LookupUnavailableError,
     MalformedResponseError,
     OutcomeUnknownError,
     PermissionDeniedError,
@@ -50,17 +51,31 @@ async def create(client: KlingClient, external_id: str = "ext-1") -> str:
 async def test_unknown_outcome_create_ends_with_exactly_one_task(
     fake: FakeKling, session: aiohttp.ClientSession, fault: Fault
 ) -> None:
-    """The task was created but the answer was lost: the client finds it instead of creating again."""
+    """The task was created but the answer was lost: the client finds it instead of creating again.
+
+    AnyFast documents no query by our id: the create is never sent again, and the client says so.
+    """
     client = make_client(session, fake, timeout=0.5)
     fake.inject(fault)
+    if fake.dialect == "anyfast":
+        with pytest.raises(OutcomeUnknownError, match="not sent again"):
+            await create(client)
+        assert (fake.create_attempts, fake.creates_by_external_id) == (1, {"ext-1": 1})
+        return
     task_id = await create(client)
     assert fake.creates_by_external_id == {"ext-1": 1}
     assert fake.task_by_external_id("ext-1").task_id == task_id  # type: ignore[union-attr]
 
 
 async def test_create_is_resent_only_when_the_provider_confirms_absence(fake: FakeKling, client: KlingClient) -> None:
-    """A 500 before creation: the lookup says "not found", so the create goes again, once."""
+    """A 500 before creation: the lookup says "not found", so the create goes again, once (never on AnyFast,
+    which can't be asked: there the request ends unsent rather than risk paying twice)."""
     fake.inject(Fault(op="create", status=500, code=5000))
+    if fake.dialect == "anyfast":
+        with pytest.raises(OutcomeUnknownError):
+            await create(client)
+        assert (fake.create_attempts, fake.creates_by_external_id) == (1, {})
+        return
     await create(client)
     assert fake.create_attempts == 2
     assert fake.creates_by_external_id == {"ext-1": 1}
@@ -77,7 +92,14 @@ async def test_create_with_failing_lookup_raises_outcome_unknown(fake: FakeKling
 
 
 async def test_duplicate_external_id_returns_the_existing_task(fake: FakeKling, client: KlingClient) -> None:
-    """Creating with an external id that already exists yields that task instead of an error."""
+    """Creating with an external id that already exists yields that task instead of an error (on AnyFast,
+    which can't look it up by our id, a plain `LookupUnavailableError`); never a second task."""
+    if fake.dialect == "anyfast":
+        await create(client)
+        with pytest.raises(LookupUnavailableError):
+            await create(client)
+        assert fake.creates_by_external_id == {"ext-1": 1}
+        return
     first = await create(client)
     second = await create(client)
     assert first == second

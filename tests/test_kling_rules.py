@@ -59,7 +59,9 @@ def price(request: TaskRequest, provider: Provider = "official") -> Decimal:
     ("mode", "duration", "sound", "units"),
     [("std", "3", False, "1.8"), ("std", "15", True, "13.5"), ("pro", "7", False, "5.6"), ("pro", "10", True, "12")],
 )
-def test_kling_v3_is_priced_per_second_with_and_without_sound(mode: str, duration: str, sound: bool, units: str) -> None:
+def test_kling_v3_is_priced_per_second_with_and_without_sound(
+    mode: str, duration: str, sound: bool, units: str
+) -> None:
     """std 0.6 (0.9 with sound), pro 0.8 (1.2 with sound) units a second."""
     request = TextToVideoRequest(prompt="x", model="kling-v3", mode=mode, duration=duration, sound=sound)  # type: ignore[arg-type]
     assert price(request) == Decimal(units)

@@ -69,7 +69,11 @@ class KlingBot(commands.Bot):
             services.storage.audit,
             price=settings.quota.money,
         )
-        self._buttons = bound_task_button(ButtonActions(services.storage.tasks, self.desk, self.results, self.gate))
+        actions = ButtonActions(
+            services.storage.tasks, self.desk, self.results, self.gate,
+            clock=self.engine.now, lip_sync=services.provider.catalogue.lip_sync,
+        )  # fmt: skip
+        self._buttons = bound_task_button(actions)
         self.start_engine = start_engine
         self.force_sync = force_sync
         self._engine_starter: asyncio.Task[None] | None = None

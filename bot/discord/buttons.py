@@ -1,4 +1,4 @@
-"""Buttons on results that keep working after restarts: Retry, DM me, Delete (owner or admin only)."""
+"""Buttons on results that keep working after restarts: Retry, DM me, Lip sync, Delete (owner or admin only)."""
 
 from __future__ import annotations
 
@@ -13,31 +13,41 @@ import discord
 from bot.discord.access import GuildGate
 from bot.discord.desk import RequestDesk
 from bot.discord.errors import CommandRefusedError, report
+from bot.discord.intake import lip_sync_request, lip_sync_video, read_audio
 from bot.discord.permissions import is_admin
 from bot.discord.replies import reply_private
 from bot.discord.results import DM_UPLOAD_LIMIT, ResultPresenter
+from bot.kling.catalogue import LipSyncSpec
 from bot.vocabulary import Outcome
 from db.models import TaskRecord
 from db.repository import TaskRepository
 
 log = logging.getLogger(__name__)
 
-TEMPLATE = r"kling:(?P<action>retry|dm|delete):(?P<task>[0-9a-f-]{36})"
+TEMPLATE = r"kling:(?P<action>retry|dm|lipsync|delete):(?P<task>[0-9a-f-]{36})"
 LOOKS = {
     "retry": ("Retry", "🔁", discord.ButtonStyle.primary),
     "dm": ("DM me", "📩", discord.ButtonStyle.secondary),
+    "lipsync": ("Lip sync", "🗣️", discord.ButtonStyle.secondary),
     "delete": ("Delete", "🗑️", discord.ButtonStyle.danger),
 }
+AUDIO_LABEL = "Audio: MP3 or WAV, 2–60 s, up to 5 MB"
 
 
 @dataclass(frozen=True)
 class ButtonActions:
-    """What the buttons act with: the tasks, the request desk (Retry) and the result renderer (DM me)."""
+    """What the buttons act with: the tasks, the request desk (Retry, Lip sync) and the result renderer (DM me).
+
+    Lip sync refuses videos Kling no longer keeps: `clock` is the engine's time (Unix seconds) that results'
+    `finished_at` is measured in, `lip_sync` the catalogue's rules.
+    """
 
     tasks: TaskRepository
     desk: RequestDesk
     results: ResultPresenter
     gate: GuildGate  # a server denied since the result was posted can't spend through its buttons
+    clock: Callable[[], float]
+    lip_sync: LipSyncSpec
 
     async def retry(self, interaction: discord.Interaction, task: TaskRecord) -> None:
         """Queue the same request again, from the kept input images."""
@@ -56,6 +66,15 @@ class ButtonActions:
             ) from None
         await interaction.followup.send("Sent to your DMs.", ephemeral=True)
 
+    async def lip_sync_form(self, interaction: discord.Interaction, task: TaskRecord) -> None:
+        """Ask for the sound file, once the video is known to be the presser's and still kept by Kling."""
+        self.video_to_sync(task, interaction.user.id)
+        await interaction.response.send_modal(LipSyncModal(self, task))
+
+    def video_to_sync(self, task: TaskRecord, user_id: int) -> str:
+        """Return the Kling id of the task's video, or refuse naming why it can't be lip-synced."""
+        return lip_sync_video(task, user_id, self.clock(), self.lip_sync.video_max_age_days)
+
     async def delete(self, interaction: discord.Interaction, task: TaskRecord) -> None:
         """Delete the result message the button is on."""
         if interaction.message is not None:
@@ -64,8 +83,35 @@ class ButtonActions:
 
     def action(self, name: str) -> Callable[[discord.Interaction, TaskRecord], Awaitable[None]]:
         """Return the handler of one button."""
-        handlers = {"retry": self.retry, "dm": self.dm_me, "delete": self.delete}
+        handlers = {"retry": self.retry, "dm": self.dm_me, "lipsync": self.lip_sync_form, "delete": self.delete}
         return handlers[name]
+
+
+class LipSyncModal(discord.ui.Modal, title="Lip sync"):
+    """Asks for the sound file the face in a finished video should speak."""
+
+    def __init__(self, actions: ButtonActions, task: TaskRecord) -> None:
+        super().__init__()
+        self.actions = actions
+        self.task = task
+        self.audio: discord.ui.FileUpload[LipSyncModal] = discord.ui.FileUpload(custom_id="audio")
+        self.add_item(
+            discord.ui.Label(text=AUDIO_LABEL, description="The face in the video speaks it.", component=self.audio)
+        )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Queue the lip sync of the video to the uploaded sound."""
+        desk = self.actions.desk
+        await desk.begin(interaction)
+        if len(self.audio.values) != 1:
+            raise CommandRefusedError("Attach one sound file (MP3 or WAV, 2–60 s).")
+        video_id = self.actions.video_to_sync(self.task, interaction.user.id)
+        audio = await read_audio(self.audio.values[0])
+        await desk.submit(interaction, lip_sync_request(video_id, self.task, audio))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        """Show what went wrong, privately."""
+        await report(interaction, error, self.task.id)
 
 
 class TaskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
@@ -142,7 +188,12 @@ class ResultButtons(discord.ui.View):
 def result_view(task: TaskRecord) -> discord.ui.View:
     """Return the buttons for a finished task's message."""
     view = ResultButtons(timeout=None)
-    names = ("retry", "dm", "delete") if task.outcome is Outcome.SUCCEEDED else ("retry", "delete")
+    names = ["retry"]
+    if task.outcome is Outcome.SUCCEEDED:
+        names.append("dm")
+        if task.kind.makes_video and task.result_video_ids:  # Kling names the video by its id for follow-ups
+            names.append("lipsync")
+    names.append("delete")
     for name in names:
         view.add_item(button(name, task.id))
     return view

@@ -15,6 +15,7 @@ from bot.discord.permissions import role_ids
 from bot.discord.replies import reply_private
 from bot.discord.status import StatusBoard
 from bot.engine import Engine, Submission
+from bot.kling.catalogue import ModelSpec
 from bot.kling.errors import InvalidRequestError
 from bot.kling.models import TaskRequest
 from bot.kling.provider import ProviderClient
@@ -125,7 +126,7 @@ class RequestDesk:
         settings = await self._guilds.settings(guild_id)
         catalogue = self._provider.catalogue
         spec = catalogue.find(settings.default_model, request.kind) if settings.default_model else None
-        if spec is None or spec.retired or self._provider.provider not in spec.providers:
+        if spec is None or spec.retired or self._provider.provider not in spec.providers or not _fits(spec, request):
             return request
         update: dict[str, object] = {"model": spec.name}
         if getattr(request, "mode", None) is None and settings.default_mode in spec.modes:
@@ -140,6 +141,16 @@ def confirmation(task: TaskRecord, position: int | None, notes: Iterable[str], p
     lines = [f"Queued as `{task.id}` ({place}, {cost}). I'll post the result here and ping you."]
     lines.extend(f"• {note}" for note in notes)
     return "\n".join(lines)
+
+
+def _fits(spec: ModelSpec, request: TaskRequest) -> bool:
+    """Return True when a server's default model can make what was asked: its length, sound, storyboard."""
+    duration = getattr(request, "duration", None)
+    if request.kind.makes_video and spec.durations and duration not in spec.durations:
+        return False
+    if getattr(request, "sound", False) and not spec.sound:
+        return False
+    return not (getattr(request, "shot_type", None) and not spec.storyboards)
 
 
 def _shot_prompts(request: TaskRequest) -> list[str]:

@@ -135,7 +135,11 @@ class KlingClient:
             try:
                 payload = await self._transport.call("POST", path, body=body)
                 return self._dialect.parse_created(payload, external_task_id)
-            except DuplicateTaskError:
+            except DuplicateTaskError as exc:
+                if not self._dialect.finds_by_external_id:
+                    raise LookupUnavailableError(
+                        f"{external_task_id} already exists at {self.provider}, which offers no lookup by our id"
+                    ) from exc
                 log.info("Task %s already exists at the provider; using it", external_task_id)
                 return await self.get(kind, external_task_id)
             except RateLimitedError as exc:  # refused, so not created: safe to send again after a pause

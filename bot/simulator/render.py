@@ -1,15 +1,13 @@
-"""Render the simulator's results locally: a captioned pan-and-zoom MP4 and composite stills, all marked SIMULATED."""
+"""Render the simulator's videos and composites: captioned pan-and-zoom MP4s (storyboards cut per shot, a chord
+when there is sound) and composite stills, all marked SIMULATED."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from fractions import Fraction
+import math
+from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
-import av
 from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from bot.simulator._frames import (
@@ -25,8 +23,17 @@ from bot.simulator._frames import (
     overlay,
     prompt_hue,
 )
+from bot.simulator._output import encode_video, replace_atomically, save_png
+from bot.simulator._sound import chord_track
 
-__all__ = ["IMAGE_ASPECT_RATIOS", "VIDEO_ASPECT_RATIOS", "render_images", "render_video"]
+__all__ = [
+    "IMAGE_ASPECT_RATIOS",
+    "VIDEO_ASPECT_RATIOS",
+    "render_images",
+    "render_storyboard",
+    "render_video",
+    "video_size",
+]
 
 VIDEO_ASPECT_RATIOS = frozenset({"16:9", "9:16", "1:1"})
 IMAGE_ASPECT_RATIOS = frozenset({"16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"})
@@ -35,8 +42,9 @@ MAX_SUBJECTS = 4
 MAX_COUNT = 9
 MAX_ZOOM = 1.15
 FADE_SECONDS = 0.6
-X264_PRESET = "veryfast"
-X264_CRF = "23"
+# Clips longer than this are drawn smaller, so a 15 s clip costs about what a 10 s one does at full size.
+FULL_SIZE_SECONDS = 10
+SHOT_CAPTION = "Shot {number}/{count} · {prompt}"
 # Start and end of each image's drift, cycled; directions differ so consecutive shots don't feel like one long pan.
 DRIFTS = (
     ((-0.7, -0.5), (0.7, 0.5)),
@@ -54,19 +62,64 @@ def render_video(
     seconds: int,
     aspect_ratio: str,
     dest: Path,
+    sound: bool = False,
     fps: int = 12,
     short_side: int = 480,
 ) -> Path:
-    """Write a `seconds`-long MP4 panning across `images` (or a prompt-coloured gradient) to `dest` and return it."""
+    """Write a `seconds`-long MP4 panning across `images` (or a prompt-coloured gradient) to `dest` and return it.
+
+    With `sound`, the MP4 carries an AAC track: a chord whose pitch follows the prompt.
+    """
     _require(aspect_ratio in VIDEO_ASPECT_RATIOS, f"unsupported video aspect ratio {aspect_ratio!r}")
     _require(len(images) <= MAX_VIDEO_IMAGES, f"at most {MAX_VIDEO_IMAGES} images, got {len(images)}")
     _require(seconds > 0 and fps > 0 and short_side > 0, "seconds, fps and short_side must be positive")
-    size = frame_size(aspect_ratio, short_side, even=True)
+    size = video_size(aspect_ratio, seconds, short_side)
     total = seconds * fps
     shots = _shots(images, size) if images else [_gradient_shot(prompt, size)]
     fade = min(round(FADE_SECONDS * fps), total // (len(shots) + 1)) if len(shots) > 1 else 0
     frames = _frames(shots, size, total, fade, overlay(size, prompt))
-    return _replace_atomically(dest, partial(_encode, frames, size=size, fps=fps))
+    audio = chord_track([(prompt, seconds)]) if sound else None
+    return replace_atomically(dest, partial(encode_video, frames, size=size, fps=fps, audio=audio))
+
+
+def render_storyboard(
+    shots: Sequence[tuple[str, int]],
+    *,
+    aspect_ratio: str,
+    dest: Path,
+    sound: bool = False,
+    fps: int = 12,
+    short_side: int = 480,
+) -> Path:
+    """Write an MP4 of one hard cut per (prompt, seconds) shot, captioned "Shot 2/4 · prompt", and return it.
+
+    Each shot pans its own gradient in its own direction; with `sound`, each has its own chord.
+    """
+    _require(aspect_ratio in VIDEO_ASPECT_RATIOS, f"unsupported video aspect ratio {aspect_ratio!r}")
+    _require(bool(shots) and all(seconds > 0 for _, seconds in shots), "a storyboard needs shots of 1 s or more")
+    seconds = sum(length for _, length in shots)
+    size = video_size(aspect_ratio, seconds, short_side)
+    captions = [
+        overlay(size, SHOT_CAPTION.format(number=number, count=len(shots), prompt=prompt))
+        for number, (prompt, _) in enumerate(shots, start=1)
+    ]
+
+    def frames() -> Iterator[Image.Image]:
+        for index, (prompt, length) in enumerate(shots):
+            shot = _gradient_shot(prompt, size, DRIFTS[index % len(DRIFTS)])
+            frames_in_shot = length * fps
+            for frame in range(frames_in_shot):
+                yield captions[index].apply(shot.frame(size, _progress(frame, frames_in_shot)))
+
+    audio = chord_track(shots) if sound else None
+    return replace_atomically(dest, partial(encode_video, frames(), size=size, fps=fps, audio=audio))
+
+
+def video_size(aspect_ratio: str, seconds: float, short_side: int = 480) -> Size:
+    """Return the frame size of a clip: `short_side` up to 10 s, then smaller so the pixels drawn stay the same."""
+    if seconds > FULL_SIZE_SECONDS:
+        short_side = round(short_side * math.sqrt(FULL_SIZE_SECONDS / seconds) / 2) * 2
+    return frame_size(aspect_ratio, short_side, even=True)
 
 
 def render_images(
@@ -94,7 +147,7 @@ def render_images(
     paths = []
     for variation in range(count):
         still = caption.apply(_composite(people, backdrop, tint, size, variation))
-        paths.append(_replace_atomically(dest_dir / f"{variation}.png", partial(_save_png, still)))
+        paths.append(replace_atomically(dest_dir / f"{variation}.png", partial(save_png, still)))
     return paths
 
 
@@ -114,10 +167,12 @@ def _shots(images: Sequence[bytes], size: Size) -> list[Shot]:
     return shots
 
 
-def _gradient_shot(prompt: str, size: Size) -> Shot:
-    """Return a sideways pan across a gradient twice the frame's width: text-to-video has no picture to move over."""
+def _gradient_shot(
+    prompt: str, size: Size, drift: tuple[tuple[float, float], tuple[float, float]] = ((-1.0, -0.5), (1.0, 0.5))
+) -> Shot:
+    """Return a pan across a gradient twice the frame's width: text-to-video has no picture to move over."""
     source = gradient(prompt, (size[0] * 2, round(size[1] * MAX_ZOOM)))
-    return Shot(source, (1.0, 1.08), ((-1.0, -0.5), (1.0, 0.5)))
+    return Shot(source, (1.0, 1.08), drift)
 
 
 def _frames(shots: list[Shot], size: Size, total: int, fade: int, caption: Overlay) -> Iterator[Image.Image]:
@@ -136,23 +191,6 @@ def _frames(shots: list[Shot], size: Size, total: int, fade: int, caption: Overl
 
 def _progress(offset: float, length: float) -> float:
     return min(1.0, max(0.0, offset / max(length - 1, 1)))
-
-
-def _encode(frames: Iterator[Image.Image], dest: Path, *, size: Size, fps: int) -> None:
-    """Encode `frames` as H.264 in an MP4 whose index comes first, so Discord can play it while it loads."""
-    time_base = Fraction(1, fps)
-    with av.open(str(dest), "w", format="mp4", options={"movflags": "+faststart"}) as out:
-        # threads=0 lets x264 pick; FFmpeg's library default (unlike its CLI) is a single thread.
-        options = {"preset": X264_PRESET, "crf": X264_CRF, "threads": "0"}
-        stream = out.add_stream("libx264", rate=fps, options=options)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        stream.codec_context.time_base = time_base
-        for index, image in enumerate(frames):
-            frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")  # type: ignore[no-untyped-call]
-            frame.pts, frame.time_base = index, time_base
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
 
 
 def _composite(
@@ -199,22 +237,3 @@ def _drop_shadows(canvas: Image.Image, placed: list[tuple[tuple[int, int], Image
 def _average_colour(image: Image.Image) -> tuple[int, int, int]:
     red, green, blue = (round(channel) for channel in ImageStat.Stat(image).mean[:3])
     return red, green, blue
-
-
-def _save_png(image: Image.Image, dest: Path) -> None:
-    image.save(dest, format="PNG")
-
-
-def _replace_atomically(dest: Path, write: Callable[[Path], None]) -> Path:
-    """Let `write` fill a temporary file beside `dest`, then rename it over `dest`: readers never see half a file."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    os.close(handle)
-    temp = Path(name)
-    try:
-        write(temp)
-        os.replace(temp, dest)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return dest

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.discord.errors import CommandRefusedError
+from bot.kling.errors import InvalidRequestError
 from bot.vocabulary import TaskState
 from tests.discord.conftest import World
 from tests.discord.helpers import deferred_first, jpeg, png, refused_with, scene
@@ -91,13 +92,21 @@ async def test_make_video_on_a_message_without_images(simcord_env: Any, world: W
     assert "no images" in result.response.content
 
 
-@pytest.mark.parametrize("duration", ["7", "ab"])
-async def test_make_video_refuses_a_bad_length(simcord_env: Any, world: World, duration: str) -> None:
+@pytest.mark.parametrize(
+    ("duration", "words", "error"),
+    [
+        ("16", "kling-v3 makes videos of 3–15 s", InvalidRequestError),
+        ("ab", "The length is whole seconds", CommandRefusedError),
+    ],
+)
+async def test_make_video_refuses_a_bad_length(
+    simcord_env: Any, world: World, duration: str, words: str, error: type[Exception]
+) -> None:
     """The modal's free-text length is checked before anything is queued."""
     _, channel, alice = scene(simcord_env)
     message = await alice.send(channel, "pic", attachments=[png()])
     shown = await alice.context_menu(channel, "Make video", message)
     result = await alice.submit_modal(shown, {"prompt": "x", "duration": duration})
-    assert "5 or 10 seconds" in result.response.content
-    refused_with(simcord_env, CommandRefusedError)
+    assert words in result.response.content
+    refused_with(simcord_env, error)
     assert world.fake.create_attempts == 0

@@ -19,8 +19,8 @@ from tests.discord.helpers import scene
 async def test_tasks_lists_mine_with_status_and_queue_position(simcord_env: Any, world: World) -> None:
     """`/tasks` shows each of my tasks with its state; a queued one shows its place in line."""
     _, channel, alice = scene(simcord_env)
-    await alice.slash(channel, "video text", prompt="one")
-    await alice.slash(channel, "video text", prompt="two")
+    await alice.slash(channel, "video text", prompt="one", model="kling-v2-6")
+    await alice.slash(channel, "video text", prompt="two", model="kling-v2-6")
     listed = await alice.slash(channel, "tasks")
     text = listed.response.embeds[0].description
     assert listed.ephemeral
@@ -32,7 +32,7 @@ async def test_tasks_lists_mine_with_status_and_queue_position(simcord_env: Any,
 async def test_task_show_autocompletes_my_ids(simcord_env: Any, world: World) -> None:
     """The id option offers my recent tasks."""
     _, channel, alice = scene(simcord_env)
-    await alice.slash(channel, "video text", prompt="one")
+    await alice.slash(channel, "video text", prompt="one", model="kling-v2-6")
     (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
     choices = await alice.autocomplete(channel, "task show", "id", task.id[:4])
     assert [choice["value"] for choice in choices] == [task.id]
@@ -41,7 +41,7 @@ async def test_task_show_autocompletes_my_ids(simcord_env: Any, world: World) ->
 async def test_task_show_refuses_someone_elses_task(simcord_env: Any, world: World) -> None:
     """Another member can't look at my task."""
     guild, channel, alice = scene(simcord_env)
-    await alice.slash(channel, "video text", prompt="one")
+    await alice.slash(channel, "video text", prompt="one", model="kling-v2-6")
     (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
     bob = guild.add_member(simcord_env.create_user("bob"))
     shown = await bob.slash(channel, "task show", id=task.id)
@@ -52,7 +52,7 @@ async def test_task_show_refuses_someone_elses_task(simcord_env: Any, world: Wor
 async def test_quota_shows_what_is_left(simcord_env: Any, world: World) -> None:
     """`/quota` counts reserved units and running tasks."""
     _, channel, alice = scene(simcord_env)
-    await alice.slash(channel, "video text", prompt="one", mode="pro")
+    await alice.slash(channel, "video text", prompt="one", model="kling-v2-6", mode="pro")
     shown = await alice.slash(channel, "quota")
     fields = {f.name: f.value for f in shown.response.embeds[0].fields}
     assert fields["Units today"] == "37.5 of 40 left"
@@ -63,7 +63,7 @@ async def test_quota_shows_what_is_left(simcord_env: Any, world: World) -> None:
 async def test_status_message_follows_the_task(simcord_env: Any, world: World) -> None:
     """The bot-owned status message moves from queued to done and links the result."""
     _, channel, alice = scene(simcord_env)
-    await alice.slash(channel, "video text", prompt="one")
+    await alice.slash(channel, "video text", prompt="one", model="kling-v2-6")
     (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
     queued = next(m for m in channel.history() if m.id == task.status_message_id)
     assert "Waiting in the queue — #1 in line" in queued.embeds[0].description
@@ -86,8 +86,8 @@ async def test_admin_commands_need_manage_server(simcord_env: Any, world: World)
     boss = guild.add_member(simcord_env.create_user("boss"), roles=[admins])
     saved = await boss.slash(channel, "kling-admin quota server", max_active=1)
     assert "1 tasks at once" in saved.response.content
-    await alice.slash(channel, "video text", prompt="one")
-    second = await alice.slash(channel, "video text", prompt="two")
+    await alice.slash(channel, "video text", prompt="one", model="kling-v2-6")
+    second = await alice.slash(channel, "video text", prompt="two", model="kling-v2-6")
     assert "limit 1" in second.response.content
     assert simcord_env.errors
     (task,) = await world.storage.tasks.for_user(guild.id, alice.id, limit=5)
@@ -99,7 +99,7 @@ async def test_admin_health_and_usage(simcord_env: Any, world: World) -> None:
     guild, channel, alice = scene(simcord_env)
     admins = guild.create_role("admins", permissions=discord.Permissions(manage_guild=True))
     boss = guild.add_member(simcord_env.create_user("boss"), roles=[admins])
-    await alice.slash(channel, "video text", prompt="one")
+    await alice.slash(channel, "video text", prompt="one", model="kling-v2-6")
     await world.step(200)
     health = await boss.slash(channel, "kling-admin health")
     assert "reachable, credentials accepted" in health.response.embeds[0].fields[0].value
@@ -114,7 +114,7 @@ async def test_admin_health_and_usage(simcord_env: Any, world: World) -> None:
 async def test_status_message_shows_the_expected_finish(simcord_env: Any, world: World) -> None:
     """Once Kling has the task, its status says when it is expected to finish (learned times), as a live time."""
     _, channel, alice = scene(simcord_env)
-    await alice.slash(channel, "video text", prompt="one")
+    await alice.slash(channel, "video text", prompt="one", model="kling-v2-6")
     await world.step()
     (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
     assert task.expected_at is not None
@@ -127,7 +127,7 @@ async def test_status_message_shows_the_expected_finish(simcord_env: Any, world:
 async def test_a_failed_final_status_edit_is_tried_again(simcord_env: Any, world: World) -> None:
     """Discord fails the edit that shows "Done": it is tried again, so the status doesn't stay "posting"."""
     _, channel, alice = scene(simcord_env)
-    await alice.slash(channel, "video text", prompt="one")
+    await alice.slash(channel, "video text", prompt="one", model="kling-v2-6")
     await world.step(200)
     await simcord_env.settle()
     (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
@@ -186,7 +186,7 @@ async def test_limits_stored_above_the_ceiling_are_clamped(simcord_env: Any, wor
 async def test_money_shows_in_the_estimate_and_the_result(simcord_env: Any, world: World) -> None:
     """At the default $0.14 a unit: the confirmation and the result say what it cost in money."""
     _, channel, alice = scene(simcord_env)
-    answer = await alice.slash(channel, "video text", prompt="a boat")
+    answer = await alice.slash(channel, "video text", prompt="a boat", model="kling-v2-6")
     assert "(#1 in line, 1.5 units, $0.21)" in answer.response.content
     await world.step(200)
     await simcord_env.settle()
@@ -204,11 +204,11 @@ async def test_monthly_limits_in_money_count_thirty_days(simcord_env: Any, world
     )
     saved = await boss.slash(channel, "kling-admin quota server", user_monthly_units=0.42, in_money=True)
     assert "3 units per member per 30 days" in saved.response.content
-    assert "Queued as" in (await alice.slash(channel, "video text", prompt="a")).response.content
+    assert "Queued as" in (await alice.slash(channel, "video text", prompt="a", model="kling-v2-6")).response.content
     await world.step(200)
     await world.fake.advance(3 * 86400)
-    assert "Queued as" in (await alice.slash(channel, "video text", prompt="b")).response.content
-    refused = await alice.slash(channel, "video text", prompt="c")
+    assert "Queued as" in (await alice.slash(channel, "video text", prompt="b", model="kling-v2-6")).response.content
+    refused = await alice.slash(channel, "video text", prompt="c", model="kling-v2-6")
     simcord_env.errors.clear()
     assert "You have 0 of 3 units left for these 30 days" in refused.response.content
     quota = await alice.slash(channel, "quota")

@@ -141,7 +141,8 @@ async def test_an_end_frame_in_standard_mode_is_refused_with_the_way_out(simcord
     refused = await alice.slash(channel, "video animate", image=png(), end_image=png(), prompt="move",
                                 model="kling-v2-6", mode="std")  # fmt: skip
     assert "takes an end image only in Professional mode (2.5 units)" in refused.response.content
-    refused_with(simcord_env, InvalidRequestError)
+    buttons = [child["label"] for row in refused.response.components for child in row["components"]]
+    assert buttons == ["Use Professional — 2.5 units"]  # the way out, one press away (test_model_rules.py)
     await nothing_charged(world, channel, alice)
     queued = await alice.slash(channel, "video animate", image=png(), end_image=png(), prompt="move",
                                model="kling-v2-6")  # fmt: skip

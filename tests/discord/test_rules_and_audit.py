@@ -37,14 +37,17 @@ async def test_a_blocked_prompt_is_refused_before_anything_is_charged(simcord_en
     guild, channel, alice = scene(simcord_env)
     boss = admin_of(simcord_env, guild)
     assert "Blocked: gore" in (await boss.slash(channel, "kling-admin rules add", pattern="gore")).response.content
-    refused = await alice.slash(channel, "video text", prompt="a Gore fest")
+    refused = await alice.slash(channel, "video text", prompt="a Gore fest", model="kling-v2-6")
     simcord_env.errors.clear()
     assert refused.ephemeral
     assert "A rule of this server blocks this prompt" in refused.response.content
     assert "gore" not in refused.response.content.lower()
     assert world.fake.create_attempts == 0
     assert await world.storage.tasks.for_user(guild.id, alice.id, limit=5) == []
-    assert "Queued as" in (await alice.slash(channel, "video text", prompt="a gorgeous sunset")).response.content
+    assert (
+        "Queued as"
+        in (await alice.slash(channel, "video text", prompt="a gorgeous sunset", model="kling-v2-6")).response.content
+    )
     bad = await boss.slash(channel, "kling-admin rules add", pattern="(oops", regex=True)
     simcord_env.errors.clear()
     assert "isn't a valid regular expression" in bad.response.content
@@ -89,7 +92,9 @@ async def test_budget_alerts_reach_the_admin_channel_once(simcord_env: Any, worl
     await boss.slash(channel, "kling-admin quota server", server_daily_units=6)
     for user in range(4):
         member = guild.add_member(simcord_env.create_user(f"m{user}"))
-        assert "Queued as" in (await member.slash(channel, "video text", prompt="a")).response.content
+        assert (
+            "Queued as" in (await member.slash(channel, "video text", prompt="a", model="kling-v2-6")).response.content
+        )
     await simcord_env.settle()
     alerts = [m.content for m in admins.history()]
     assert sorted(alerts) == sorted(
@@ -99,7 +104,7 @@ async def test_budget_alerts_reach_the_admin_channel_once(simcord_env: Any, worl
             "it frees up.",
         ]
     )
-    refused = await alice.slash(channel, "video text", prompt="a")
+    refused = await alice.slash(channel, "video text", prompt="a", model="kling-v2-6")
     simcord_env.errors.clear()
     assert "This server has 0 of 6 units left for today" in refused.response.content
     await simcord_env.settle()
@@ -113,10 +118,10 @@ async def test_an_alert_nobody_could_get_is_not_marked_sent(simcord_env: Any, wo
     await boss.slash(channel, "kling-admin quota server", server_daily_units=3)
     for user in range(2):  # 3 of 3 units: 80 % and 100 %, with nowhere to say so
         member = guild.add_member(simcord_env.create_user(f"m{user}"))
-        await member.slash(channel, "video text", prompt="a")
+        await member.slash(channel, "video text", prompt="a", model="kling-v2-6")
     admins = guild.create_text_channel("admins")
     await boss.slash(channel, "kling-admin alerts", channel=admins)
-    await alice.slash(channel, "video text", prompt="a")  # refused: the budget is used up
+    await alice.slash(channel, "video text", prompt="a", model="kling-v2-6")  # refused: the budget is used up
     simcord_env.errors.clear()
     await simcord_env.settle()
     assert [m.content.split(":")[0] for m in admins.history()] == ["🛑 This server's daily budget is used up"]

@@ -19,12 +19,12 @@ from tests.engine.harness import Harness
 from tests.fake_kling import make_png
 from tests.kling_requests import request_of
 
-COST = Decimal("1.5")  # kling-v2-6 std 5 s, the default text-to-video
+COST = Decimal("1.5")  # kling-v2-6 std 5 s
 DAY = 24 * 3600
 
 
 def cheap() -> TextToVideoRequest:
-    return TextToVideoRequest(prompt="a cat", mode="std", duration="5")
+    return TextToVideoRequest(prompt="a cat", model="kling-v2-6", mode="std", duration="5")
 
 
 async def race(h: Harness, count: int) -> tuple[list[str], list[QuotaExceededError]]:

@@ -2,7 +2,7 @@
 
 from .clock import Clock, ManualClock, SystemClock
 from .faults import Fault
-from .media import b64, make_jpeg, make_png
+from .media import b64, make_jpeg, make_mp3, make_png, make_wav
 from .server import FakeKling
 from .state import FAIL_REASON, FakeTask
 
@@ -16,5 +16,7 @@ __all__ = [
     "SystemClock",
     "b64",
     "make_jpeg",
+    "make_mp3",
     "make_png",
+    "make_wav",
 ]

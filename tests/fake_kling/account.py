@@ -45,6 +45,19 @@ class Account:
         self.packs: list[FakePack] = [FakePack()]
         self._last: float | None = None
 
+    def charge(self, units: float) -> None:
+        """Deduct a succeeded task's units from the first online pack with units left (never below 0).
+
+        A pack charged down to 0 turns "runOut" (the docs' status for a used-up pack). Tests that set
+        `packs[0].remaining` themselves see it go down by each succeeded task's `final_unit_deduction`.
+        """
+        for pack in self.packs:
+            if pack.status == "online" and pack.remaining > 0:
+                pack.remaining = max(0.0, round(pack.remaining - units, 4))
+                if pack.remaining == 0:
+                    pack.status = "runOut"
+                return
+
     def costs(self, query: dict[str, str], now: float) -> dict[str, Any]:
         """Answer `GET /account/costs` at `now` (the fake's clock), or raise what Kling would."""
         if self._last is not None and now - self._last < MIN_INTERVAL:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import wave
 
 import av
 from PIL import Image
@@ -12,6 +13,7 @@ from PIL import Image
 VIDEO_SIZE = (320, 240)
 VIDEO_FPS = 10
 RESULT_PNG_SIZE = (64, 64)
+AUDIO_RATE = 16_000
 
 
 def make_png(width: int = 512, height: int = 512, color: tuple[int, int, int] = (40, 120, 200)) -> bytes:
@@ -22,6 +24,32 @@ def make_png(width: int = 512, height: int = 512, color: tuple[int, int, int] = 
 def make_jpeg(width: int = 512, height: int = 512, color: tuple[int, int, int] = (200, 120, 40)) -> bytes:
     """Return a solid-colour JPEG of the given size."""
     return _encode(Image.new("RGB", (width, height), color), "JPEG")
+
+
+def make_wav(seconds: float, rate: int = AUDIO_RATE) -> bytes:
+    """Return a silent 16-bit mono WAV lasting `seconds`."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(2 * round(seconds * rate)))
+    return buffer.getvalue()
+
+
+def make_mp3(seconds: float, rate: int = AUDIO_RATE, id3: bool = True) -> bytes:
+    """Return a silent mono MP3 lasting `seconds` (with an ID3 tag, or starting at a frame sync)."""
+    buffer = io.BytesIO()
+    options = {} if id3 else {"id3v2_version": "0", "write_xing": "0"}
+    with av.open(buffer, mode="w", format="mp3", options=options) as container:
+        stream = container.add_stream("libmp3lame", rate=rate)
+        stream.layout = "mono"
+        frame = av.AudioFrame(format="s16", layout="mono", samples=round(seconds * rate))
+        frame.planes[0].update(bytes(frame.planes[0].buffer_size))
+        frame.sample_rate, frame.pts = rate, 0
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    return buffer.getvalue()
 
 
 def b64(data: bytes) -> str:

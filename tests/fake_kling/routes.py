@@ -13,10 +13,12 @@ from aiohttp import web
 
 from . import shapes
 from .auth import check_auth
-from .catalog import IMAGE_KIND, KINDS, Kind
+from .catalog import KINDS, Kind, is_image
 from .errors import KlingError, bad_request, not_found
 from .faults import MALFORMED_BODY, Fault, Op
+from .lipsync import identify_face
 from .media import result_png
+from .prices import IDENTIFY_FACE_UNITS
 from .validation import validate_create
 
 if TYPE_CHECKING:
@@ -47,12 +49,19 @@ class Routes:
 
     def register(self, router: web.UrlDispatcher) -> None:
         """Add every route of the dialect, the result files and the 404 fallback."""
-        for kind in KINDS:
-            path = self.spec.create_path(kind)
-            router.add_post(path, self._endpoint("create", self._creator(kind)))
-            router.add_get(self.spec.query_path(kind), self._endpoint("query", self._querier(kind)))
+        creates: dict[str, tuple[Kind, ...]] = {}
+        queries: dict[str, tuple[Kind, ...]] = {}
+        for kind in filter(self.spec.serves, KINDS):  # kinds sharing a path (CometAPI's generations) share a route
+            create, query = self.spec.create_path(kind), self.spec.query_path(kind)
+            creates[create], queries[query] = (*creates.get(create, ()), kind), (*queries.get(query, ()), kind)
+        for path, kinds in creates.items():
+            router.add_post(path, self._endpoint("create", self._creator(kinds)))
             if self.spec.has_list:
-                router.add_get(path, self._endpoint("list", self._lister(kind)))
+                router.add_get(path, self._endpoint("list", self._lister(kinds)))
+        for path, kinds in queries.items():
+            router.add_get(path, self._endpoint("query", self._querier(kinds)))
+        for path in self.spec.identify_face_paths:
+            router.add_post(self.spec.prefix + path, self._endpoint("other", self.identify_face))
         if self.spec.name == "official":  # the aggregators document no balance
             router.add_get("/account/costs", self._endpoint("query", self.account_costs))
         router.add_get("/results/{task_id}/{name}", self._endpoint("download", self.download))
@@ -130,43 +139,56 @@ class Routes:
         """GET /account/costs."""
         return web.json_response(self.fake.account.costs(dict(request.query), self.fake.clock.now()))
 
-    def _creator(self, kind: Kind) -> Handler:
+    async def identify_face(self, request: web.Request) -> web.StreamResponse:
+        """POST /v1/videos/identify-face: a synchronous answer opening a 24 h face session (lipsync.py).
+
+        Routed as op "other" (it creates no task, so create faults and `create_attempts` leave it alone), hence
+        the explicit authentication here.
+        """
+        self._authenticate(request)
+        data = identify_face(await _json_body(request), self.fake.store, self.fake.base_url)
+        self.fake.account.charge(IDENTIFY_FACE_UNITS)
+        return web.json_response(shapes.envelope(data))
+
+    def _creator(self, kinds: tuple[Kind, ...]) -> Handler:
         async def create(request: web.Request) -> web.StreamResponse:
-            return await self.create(kind, request)
+            return await self.create(kinds, request)
 
         return create
 
-    def _querier(self, kind: Kind) -> Handler:
+    def _querier(self, kinds: tuple[Kind, ...]) -> Handler:
         async def query(request: web.Request) -> web.StreamResponse:
-            return self.query(kind, request)
+            return self.query(kinds, request)
 
         return query
 
-    def _lister(self, kind: Kind) -> Handler:
+    def _lister(self, kinds: tuple[Kind, ...]) -> Handler:
         async def list_tasks(request: web.Request) -> web.StreamResponse:
-            return self.list_tasks(kind, request)
+            return self.list_tasks(kinds[0], request)
 
         return list_tasks
 
-    async def create(self, kind: Kind, request: web.Request) -> web.Response:
+    async def create(self, kinds: tuple[Kind, ...], request: web.Request) -> web.Response:
         """Validate and store a new task."""
         body = await _json_body(request)
-        accepted = validate_create(kind, self.spec, body)
+        kind = self.spec.pick_kind(kinds, body)
         store = self.fake.store
-        slots = accepted.n_outputs if kind == IMAGE_KIND else 1
+        accepted = validate_create(kind, self.spec, body, store)
+        slots = accepted.n_outputs if is_image(kind) else 1
         store.check_create(body.get("external_task_id") or None, slots, self.fake.concurrency_limit)
-        task = store.create(kind, body, accepted.model_name, accepted.n_outputs)
+        task = store.create(kind, body, accepted)
         if self.spec.name == "anyfast":
             return web.json_response(shapes.anyfast_create(task))
         return web.json_response(shapes.envelope(shapes.create_data(task)))
 
-    def query(self, kind: Kind, request: web.Request) -> web.Response:
-        """Answer one task by task_id or external_task_id."""
-        task = self.fake.store.find(kind, request.match_info["task_id"])
+    def query(self, kinds: tuple[Kind, ...], request: web.Request) -> web.Response:
+        """Answer one task by task_id or (where documented) external_task_id."""
+        ident = request.match_info["task_id"]
+        task = self.fake.store.find(kinds, ident, external=self.spec.query_by_external_id)
         base_url = self.fake.base_url
         if self.spec.name == "anyfast":
-            if task is None:
-                raise KlingError(404, 1201, "task not found")
+            if task is None:  # kling-api.md: new-api gateways answer HTTP 400 {"code": "task_not_exist", ...}
+                return web.json_response(shapes.anyfast_not_found("task_not_exist"), status=400)
             body = shapes.anyfast_query(task, base_url, self.fake.store.progress(task))
             return web.json_response(body)
         if task is None:
@@ -183,13 +205,16 @@ class Routes:
 
     async def download(self, request: web.Request) -> web.Response:
         """Serve a result file of a succeeded task (no auth, like a CDN)."""
-        task = self.fake.store.tasks.get(request.match_info["task_id"])
-        name = request.match_info["name"]
+        owner, name = request.match_info["task_id"], request.match_info["name"]
+        session = self.fake.store.sessions.get(owner)
+        if session is not None and name in {f"face_{face['face_id']}.png" for face in session.faces}:
+            return web.Response(body=result_png(), content_type="image/png")  # identify-face's face_image
+        task = self.fake.store.tasks.get(owner)
         if task is None or task.status != "succeed":
             return web.Response(status=404, text="Not Found")
-        if task.kind != IMAGE_KIND and name in ("video.mp4", "watermark.mp4"):
+        if not is_image(task.kind) and name in ("video.mp4", "watermark.mp4"):
             return web.Response(body=self.fake.video_bytes, content_type="video/mp4")
-        if task.kind == IMAGE_KIND and name in {f"{i}.png" for i in range(task.n_outputs)}:
+        if is_image(task.kind) and name in {f"{i}.png" for i in range(task.n_outputs)}:
             return web.Response(body=result_png(), content_type="image/png")
         return web.Response(status=404, text="Not Found")
 

@@ -194,6 +194,8 @@ class FakeKling:
             self._spawn(self._deliver(deliveries))
 
     def _on_change(self, task: FakeTask) -> None:
+        if task.status == "succeed":  # each task reaches "succeed" once: charge its units to the account
+            self.account.charge(float(task.units))
         if not task.callback_url:
             return
         payload: Any = task_object(task, self.base_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .catalog import IMAGE_KIND, family
+from .catalog import family, is_image
 from .state import FakeTask
 
 _ANYFAST_STATUS = {
@@ -44,9 +44,17 @@ def anyfast_error(status: int, code: int | None, message: str) -> dict[str, Any]
     return {"error": {"message": message, "type": kind, "code": None if code is None else str(code)}}
 
 
+def anyfast_not_found(message: str) -> dict[str, Any]:
+    """Return a new-api gateway's not-found body (kling-api.md: HTTP 400 `{"code": "task_not_exist", ...}`)."""
+    return {"code": "task_not_exist", "message": message, "data": None}
+
+
 def task_info(task: FakeTask) -> dict[str, Any]:
-    """Return `task_info`, holding the external id only when one was given."""
-    return {"external_task_id": task.external_task_id} if task.external_task_id else {}
+    """Return `task_info`: the external id when one was given; a lip-sync task's `parent_video` (API copy)."""
+    info: dict[str, Any] = {"external_task_id": task.external_task_id} if task.external_task_id else {}
+    if task.parent_video is not None:
+        info["parent_video"] = dict(task.parent_video)
+    return info
 
 
 def create_data(task: FakeTask) -> dict[str, Any]:
@@ -82,14 +90,14 @@ def task_result(task: FakeTask, base_url: str, watermark: bool) -> dict[str, Any
     """Return `task_result` with result URLs served by the fake itself."""
     root = f"{base_url}/results/{task.task_id}"
     if not task.results_ready:
-        return {"images": []} if task.kind == IMAGE_KIND else {"videos": []}
-    if task.kind == IMAGE_KIND:
+        return {"images": []} if is_image(task.kind) else {"videos": []}
+    if is_image(task.kind):
         images = [{"index": i, "url": f"{root}/{i}.png"} for i in range(task.n_outputs)]
         return {"images": images}
     video: dict[str, Any] = {"id": task.result_id, "url": f"{root}/video.mp4"}
     if watermark:
         video["watermark_url"] = f"{root}/watermark.mp4"
-    video["duration"] = "10.041" if str(task.body.get("duration")) == "10" else "5.041"
+    video["duration"] = task.duration_text
     return {"videos": [video]}
 
 

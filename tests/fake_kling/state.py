@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import collections
 import logging
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .catalog import IMAGE_KIND, UNITS_PER_IMAGE, Kind, format_units, video_units
+from .catalog import Kind, is_image
 from .clock import Clock
 from .errors import KlingError, bad_request
+from .fields import Accepted
+from .ids import new_numeric_id
+from .lipsync import FaceSession
+from .prices import format_units
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +25,6 @@ FinishAfter = float | Mapping[str, float] | Callable[[str], float]  # seconds; p
 DEFAULT_FINISH_AFTER = 60.0
 FAIL_MARKER = "[fail]"
 FAIL_REASON = "Failure to pass the risk control system"
-
-
-def new_numeric_id() -> str:
-    """Return a random 18-19 digit numeric id, like Kling's task ids."""
-    return str(10**17 + secrets.randbelow(10**19 - 10**17))
 
 
 @dataclass
@@ -48,6 +46,9 @@ class FakeTask:
     fail_reason: str = ""
     n_outputs: int = 1
     units: str = "0"
+    price: float = 0.0  # units charged if the task succeeds
+    seconds: float = 5.0  # length of the result video
+    parent_video: dict[str, str] | None = None  # lip-sync: the video it was made from
     result_id: str = field(default_factory=new_numeric_id)
     results_ready: bool = True  # False: "succeed" is reported with an empty task_result (see results_delay)
 
@@ -59,13 +60,20 @@ class FakeTask:
     @property
     def slots(self) -> int:
         """Return how many concurrency slots the task holds while active."""
-        return self.n_outputs if self.kind == IMAGE_KIND else 1
+        return self.n_outputs if is_image(self.kind) else 1
 
     @property
     def prompt(self) -> str:
         """Return the prompt as sent, or "" when there was none."""
         prompt = self.body.get("prompt")
         return prompt if isinstance(prompt, str) else ""
+
+    @property
+    def duration_text(self) -> str:
+        """Return the result video's length as Kling writes it: "5.041" for a 5 s clip."""
+        if self.seconds == int(self.seconds):
+            return f"{int(self.seconds)}.041"
+        return f"{self.seconds:.3f}"
 
 
 def default_outcome(task: FakeTask) -> str | None:
@@ -89,6 +97,11 @@ class TaskStore:
         self.outcome: Outcome = default_outcome
         # Seconds after "succeed" during which task_result is still empty (inf: never filled), as seen in the wild.
         self.results_delay = 0.0
+        # Tests mark a produced video (task_result.videos[].id) as showing no face: identify-face then finds none.
+        self.faceless_videos: set[str] = set()
+        # TTS audio ids advanced-lip-sync may use (the fake has no TTS endpoint), with their length in seconds.
+        self.audio_ids: dict[str, float] = {}
+        self.sessions: dict[str, FaceSession] = {}  # identify-face sessions by session_id
         self._processing_after = processing_after
         self._finish_after = finish_after
         self._on_change = on_change
@@ -112,7 +125,7 @@ class TaskStore:
         if limit is not None and self.active_slots() + slots > limit:
             raise KlingError(429, 1303, "parallel task over resource pack limit")
 
-    def create(self, kind: Kind, body: dict[str, Any], model_name: str, n_outputs: int) -> FakeTask:
+    def create(self, kind: Kind, body: dict[str, Any], accepted: Accepted) -> FakeTask:
         """Store a new submitted task created now."""
         now = self.clock.now()
         finish_at = now + self.finish_after(kind)
@@ -122,14 +135,17 @@ class TaskStore:
             external_task_id=external,
             kind=kind,
             body=body,
-            model_name=model_name,
+            model_name=accepted.model_name,
             created_at=now,
             updated_at=now,
             processing_at=min(now + self._processing_after, finish_at),
             finish_at=finish_at,
             seq=len(self.tasks),
             callback_url=body.get("callback_url") or "",
-            n_outputs=n_outputs,
+            n_outputs=accepted.n_outputs,
+            price=accepted.units,
+            seconds=accepted.seconds,
+            parent_video=accepted.parent_video,
         )
         self.tasks[task.task_id] = task
         if external:
@@ -137,13 +153,20 @@ class TaskStore:
         log.debug("created %s task %s (external %s)", kind, task.task_id, external)
         return task
 
-    def find(self, kind: Kind, ident: str) -> FakeTask | None:
-        """Return the task of `kind` whose task_id or external_task_id is `ident`."""
+    def find(self, kinds: Collection[Kind], ident: str, external: bool = True) -> FakeTask | None:
+        """Return the task of one of `kinds` whose task_id (or, if `external`, external_task_id) is `ident`."""
         task = self.tasks.get(ident)
-        if task is not None and task.kind == kind:
+        if task is not None and task.kind in kinds:
             return task
-        task = self.by_external_id(ident)
-        return task if task is not None and task.kind == kind else None
+        task = self.by_external_id(ident) if external else None
+        return task if task is not None and task.kind in kinds else None
+
+    def video_task(self, video_id: str) -> FakeTask | None:
+        """Return the succeeded video task whose result video (task_result.videos[].id) is `video_id`."""
+        for task in self.tasks.values():
+            if task.result_id == video_id and task.status == "succeed" and not is_image(task.kind):
+                return task
+        return None
 
     def by_external_id(self, external_task_id: str) -> FakeTask | None:
         """Return the task created with this external_task_id, if any."""
@@ -191,7 +214,7 @@ class TaskStore:
         task.updated_at = task.finish_at
         if reason is None:
             task.status = "succeed"
-            task.units = format_units(_units(task))
+            task.units = format_units(task.price)
             task.results_ready = self.results_delay <= 0
         else:
             task.status = "failed"
@@ -202,11 +225,3 @@ class TaskStore:
         while (task_id := new_numeric_id()) in self.tasks:
             pass
         return task_id
-
-
-def _units(task: FakeTask) -> float:
-    if task.kind == IMAGE_KIND:
-        return float(UNITS_PER_IMAGE * task.n_outputs)
-    mode = str(task.body.get("mode") or "std")
-    duration = str(task.body.get("duration") or "5")
-    return video_units(task.model_name, mode, duration)

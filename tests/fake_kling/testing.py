@@ -11,7 +11,7 @@ import jwt
 from aiohttp import web
 
 from .catalog import IMAGE_KIND, Kind
-from .media import b64, make_png
+from .media import b64, make_png, make_wav
 from .server import FakeKling
 
 JWT_TTL = 1800
@@ -53,8 +53,27 @@ def minimal_body(kind: Kind, dialect: str = "official", **fields: Any) -> dict[s
             "subject_image_list": [{"subject_image": image}, {"subject_image": image}],
             "prompt": "two cats on a sofa",
         },
+        "generations": {"model_name": "kling-v3", "prompt": "a cat on a sofa"},
+        "effects": {"effect_scene": "pet_lion", "input": {"image": image, "duration": "5"}},
+        "kolors-virtual-try-on": {"human_image": image, "cloth_image": image},
+        # Needs a live session: see `lip_sync_body`.
+        "advanced-lip-sync": {"session_id": "", "face_choose": []},
     }
     return {**bodies[kind], **fields}
+
+
+def lip_sync_body(session_id: str, face_id: str = "0", audio_seconds: float = 3.0, **choice: Any) -> dict[str, Any]:
+    """Return a valid advanced-lip-sync body for a face of session `session_id` (a WAV of `audio_seconds`)."""
+    crop = round(audio_seconds * 1000)
+    face = {
+        "face_id": face_id,
+        "sound_file": b64(make_wav(audio_seconds)),
+        "sound_start_time": 0,
+        "sound_end_time": crop,
+        "sound_insert_time": 0,
+        **choice,
+    }
+    return {"session_id": session_id, "face_choose": [face]}
 
 
 def create_url(fake: FakeKling, kind: Kind) -> str:
@@ -64,7 +83,12 @@ def create_url(fake: FakeKling, kind: Kind) -> str:
 
 def query_url(fake: FakeKling, kind: Kind, ident: str) -> str:
     """Return the URL that queries task `ident` (task_id or external id) on `fake`."""
-    return f"{create_url(fake, kind)}/{ident}"
+    return fake.base_url + fake.spec.query_path(kind).replace("{task_id}", ident)
+
+
+def identify_face_url(fake: FakeKling) -> str:
+    """Return the URL of the synchronous identify-face endpoint on `fake`."""
+    return fake.base_url + fake.spec.prefix + fake.spec.identify_face_paths[0]
 
 
 class CallbackReceiver:

@@ -49,7 +49,7 @@ async def test_jwt_rejections(http, fake, access_key, secret_key, nbf_skew, code
 
 @pytest.mark.parametrize("dialect", ["official", "cometapi", "anyfast"])
 async def test_lifecycle_shapes_per_dialect(http, dialect):
-    """Create, advance through processing to succeed, and query by both ids."""
+    """Create, advance through processing to succeed, and query by both ids (AnyFast: by its task id only)."""
     async with FakeKling(dialect=dialect) as fake:
         created = await create(http, fake, external_task_id="ext-1")
         task_id = created["task_id"] if dialect == "anyfast" else created["data"]["task_id"]
@@ -59,7 +59,11 @@ async def test_lifecycle_shapes_per_dialect(http, dialect):
         _, body = await call(http, "GET", query_url(fake, "image2video", task_id))
         assert task_of(body)["task_status"] == "processing"
         await fake.advance(59)
-        status, body = await call(http, "GET", query_url(fake, "image2video", "ext-1"))
+        by_ours = "ext-1" if dialect != "anyfast" else task_id
+        status, body = await call(http, "GET", query_url(fake, "image2video", by_ours))
+        if dialect == "anyfast":  # docs.anyfast.ai documents no query by external_task_id
+            missing, answer = await call(http, "GET", query_url(fake, "image2video", "ext-1"))
+            assert (missing, answer["code"]) == (400, "task_not_exist")
     assert status == 200
     if dialect == "anyfast":
         assert created["object"] == "video"

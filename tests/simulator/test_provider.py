@@ -19,7 +19,7 @@ from bot.vocabulary import TaskKind, TaskState
 from db import Storage, open_storage
 from tests.engine.harness import RecordingPort
 from tests.fake_kling import ManualClock
-from tests.kling_requests import request_of
+from tests.kling_requests import IMAGES_MADE, request_of
 
 SECONDS = 5.0
 Simulated = tuple[Engine, ManualClock, RecordingPort, SimulatedProvider, Storage]
@@ -45,9 +45,14 @@ async def simulated(
 
 @pytest.mark.parametrize("kind", list(TaskKind))
 async def test_every_kind_is_delivered_with_real_media(simulated, kind: TaskKind) -> None:
-    """Each kind goes queued -> delivered; videos play, images open."""
-    engine, clock, port, _, storage = simulated
-    task = await engine.submit(Submission(1, 2, 3, request_of(kind)))
+    """Each kind goes queued -> delivered; videos play, images open (lip sync speaks over a simulated video)."""
+    engine, clock, port, provider, storage = simulated
+    video_id = ""
+    if kind is TaskKind.LIP_SYNC:
+        source = await provider.create(request_of(TaskKind.TEXT_TO_VIDEO), external_task_id="source")
+        clock.advance(SECONDS)
+        video_id = (await provider.get(TaskKind.TEXT_TO_VIDEO, source.task_id)).videos[0].id
+    task = await engine.submit(Submission(1, 2, 3, request_of(kind, video_id=video_id)))
     await engine.drain()
     clock.advance(SECONDS + 1)
     await engine.drain()
@@ -56,8 +61,8 @@ async def test_every_kind_is_delivered_with_real_media(simulated, kind: TaskKind
     assert done.state is TaskState.DELIVERED
     assert port.deliveries == {task.id: 1}
     files = [Path(p) for p in port.files[task.id]]
-    if kind is TaskKind.MULTI_IMAGE_TO_IMAGE:
-        assert len(files) == 2
+    if not kind.makes_video:
+        assert len(files) == IMAGES_MADE[kind]
         assert all(Image.open(path).format == "PNG" for path in files)
     else:
         with av.open(str(files[0])) as container:

@@ -12,6 +12,15 @@ from bot.kling.wire import Envelope, WireTask, from_millis, parse_model, parse_s
 from bot.settings import Provider
 from bot.vocabulary import TaskKind
 
+PROMPTED_KINDS = frozenset(
+    {
+        TaskKind.IMAGE_TO_VIDEO,
+        TaskKind.MULTI_IMAGE_TO_VIDEO,
+        TaskKind.TEXT_TO_VIDEO,
+        TaskKind.MULTI_IMAGE_TO_IMAGE,
+        TaskKind.TEXT_TO_IMAGE,
+    }
+)
 LIST_PAGE_SIZE_MAX = 500
 LIST_PAGE_MAX = 1000
 
@@ -67,10 +76,11 @@ class OfficialDialect:
         if request.model is not None and not isinstance(request, EffectRequest):
             body["model_name"] = request.model
         body.update(kind_fields(request, self))
-        if request.prompt and not body.get("multi_shot"):
-            body["prompt"] = request.prompt
-        if request.negative_prompt:
-            body["negative_prompt"] = request.negative_prompt
+        if request.kind in PROMPTED_KINDS:  # effects, lip sync and try-on take no prompt
+            if request.prompt and body.get("shot_type") != "customize":  # customize: the shots are the prompt
+                body["prompt"] = request.prompt
+            if request.negative_prompt:
+                body["negative_prompt"] = request.negative_prompt
         if callback_url:
             body["callback_url"] = callback_url
         return body
