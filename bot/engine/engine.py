@@ -46,6 +46,9 @@ class InputsExpiredError(Exception):
     """A task can't be run again: its input images are no longer kept."""
 
 
+BALANCE_CACHE_SECONDS = 60.0
+
+
 class Engine:
     """Runs tasks from request to delivery; independent of Discord (it talks to a `DeliveryPort`)."""
 
@@ -78,6 +81,7 @@ class Engine:
         self._alerts = Alerts(ctx, alerts)
         self.credit = Credit(notify=self._alerts.notice)
         self._balance_watch = BalanceWatch(ctx, self.credit, low_water=quota.balance_alert_units)
+        self._balance_read: tuple[float, AccountBalance | None] | None = None
         self._admission = Admission(ctx, quota, disk, self.credit, self._alerts)
         self._callbacks = CallbackReceiver(ctx, webhook_secret)
         self.submitter = Submitter(ctx, self.credit)
@@ -129,8 +133,14 @@ class Engine:
         await self._balance_watch.step()
 
     async def read_balance(self) -> AccountBalance | None:
-        """Return the provider account's balance read now (None where the provider reports none)."""
-        return await self._ctx.client.balance()
+        """Return the provider account's balance (None where the provider reports none), read at most once
+        a minute however many admins ask (Kling's own figure lags up to 12 hours)."""
+        now = self._ctx.clock.now()
+        if self._balance_read is not None and now - self._balance_read[0] < BALANCE_CACHE_SECONDS:
+            return self._balance_read[1]
+        balance = await self._ctx.client.balance()
+        self._balance_read = (now, balance)
+        return balance
 
     def now(self) -> float:
         """Return the engine's time (Unix seconds); tests move it."""
