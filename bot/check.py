@@ -29,9 +29,9 @@ async def run_check(env_file: str) -> int:
     kling, problems = read_section(KlingSettings, env_file)
     ok &= _report("settings: Kling", problems)
     if kling is not None and not problems:
-        reached = await probe_provider(kling)
-        ok &= _report(f"provider {kling.provider} at {kling.resolved_base_url}", [reached])
-        if not reached:
+        problem = await probe_provider(kling)
+        ok &= _report(f"provider {kling.provider} at {kling.resolved_base_url}", [problem])
+        if not problem:
             print(await describe_balance(kling))
     web, problems = read_section(WebSettings, env_file)
     ok &= _report("settings: web server", problems)

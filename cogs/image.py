@@ -111,6 +111,17 @@ class ImageCommands(commands.Cog):
         await self.desk.submit(interaction, request, notes=notes_of(images))
 
 
+SUBCOMMAND_KINDS = {
+    "create": TaskKind.TEXT_TO_IMAGE,
+    "compose": TaskKind.MULTI_IMAGE_TO_IMAGE,
+    "tryon": TaskKind.TRY_ON,
+}
+
+
 async def setup(bot: KlingBot) -> None:
-    """Load the image commands."""
-    await bot.add_cog(ImageCommands(bot.desk, bot.provider))
+    """Load the image commands a provider documents (the others are not offered at all)."""
+    cog = ImageCommands(bot.desk, bot.provider)
+    for name, kind in SUBCOMMAND_KINDS.items():
+        if not bot.provider.catalogue.offers(kind, bot.provider.provider):
+            cog.image.remove_command(name)
+    await bot.add_cog(cog)

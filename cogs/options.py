@@ -44,7 +44,7 @@ def model_choices(provider: ProviderClient, kinds: Iterable[TaskKind], current: 
     names = dict.fromkeys(
         spec.name for kind in kinds for spec in provider.catalogue.models_for(kind, provider.provider)
     )
-    matching = [name for name in names if current.lower() in name.lower()]
+    matching = [name for name in names if current.lower() in name.lower() and len(name) <= NAME_MAX]
     return [app_commands.Choice(name=name, value=name) for name in matching[:AUTOCOMPLETE_LIMIT]]
 
 
@@ -83,7 +83,9 @@ def duration_choices(spec: ModelSpec | None, namespace: Any, current: str) -> li
     """Offer the model's durations, each with its price for the mode and sound chosen so far."""
     if spec is None:
         return []
-    mode, sound = _mode_of(spec, namespace), _typed(namespace, "sound") == "on"
+    mode, sound = _mode_of(spec, namespace), _typed(namespace, "sound") == "on" and bool(spec.sound)
+    if sound and mode not in spec.sound:
+        mode = spec.sound[0]  # sound picks a mode that makes it, and is priced so
     offered = [d for d in spec.durations if d.startswith(current.strip())] or list(spec.durations)
     return [
         app_commands.Choice(name=f"{d} seconds — {_price(spec, mode, d, sound)}", value=d)
@@ -92,17 +94,15 @@ def duration_choices(spec: ModelSpec | None, namespace: Any, current: str) -> li
 
 
 def mode_choices(spec: ModelSpec | None, namespace: Any) -> list[Choice]:
-    """Offer the model's modes with their price for the duration and sound chosen so far."""
-    if spec is None:
-        return []
-    if not spec.modes:
-        return [app_commands.Choice(name=f"{spec.name} takes no mode — leave this empty", value="")]
+    """Offer the model's modes with their price for the duration and sound chosen so far (with sound on, only
+    the modes that make sound)."""
+    if spec is None or not spec.modes:
+        return []  # a model without modes: nothing to pick (the option is best left empty)
     duration = _typed(namespace, "duration") or "5"
     duration = duration if duration in spec.durations else spec.durations[0]
-    sound = _typed(namespace, "sound") == "on"
-    return [
-        app_commands.Choice(name=f"{MODE_NAMES[m]} — {_price(spec, m, duration, sound)}", value=m) for m in spec.modes
-    ]
+    sound = _typed(namespace, "sound") == "on" and bool(spec.sound)
+    modes = spec.sound if sound else spec.modes
+    return [app_commands.Choice(name=f"{MODE_NAMES[m]} — {_price(spec, m, duration, sound)}", value=m) for m in modes]
 
 
 def sound_choices(spec: ModelSpec | None, namespace: Any) -> list[Choice]:

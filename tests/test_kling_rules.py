@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 
 from bot.kling.catalogue import load_catalogue
-from bot.kling.errors import InvalidRequestError
+from bot.kling.errors import InvalidRequestError, NoFaceError
+from bot.kling.faces import sound_window
 from bot.kling.models import (
     EffectRequest,
     ImageToVideoRequest,
@@ -229,3 +230,31 @@ def test_try_on_takes_a_person_and_a_garment() -> None:
 def test_what_a_provider_does_not_document_is_hidden_not_guessed(request_: TaskRequest, provider: Provider) -> None:
     """An endpoint missing from a provider's docs is refused plainly before any call."""
     assert f"isn't available on {provider}" in refused(request_, provider).user_message
+
+
+def test_lip_sync_is_priced_on_the_sound_laid_over_the_video() -> None:
+    """60 s of audio on a 5 s video: only 5 s is used, so one block, 0.5 units."""
+    request = LipSyncRequest(video_id="v", audio=wav(60), audio_format="wav", audio_seconds=60, video_seconds=5)
+    assert price(request) == Decimal("0.5")
+
+
+def test_the_sound_window_stays_inside_the_video_and_the_audio() -> None:
+    """identify-face's end_time overshoots (5200 for a 5 s video): the sound ends 200 ms inside the video,
+    is laid from the face's first frame, and under 2 s of overlap is refused."""
+    long_audio = LipSyncRequest(video_id="v", audio=wav(60), audio_format="wav", audio_seconds=60, video_seconds=5)
+    window = sound_window(long_audio, "s", "0", 0, 5200)
+    assert (window.insert_ms, window.sound_ms) == (0, 4800)
+    short_audio = LipSyncRequest(video_id="v", audio=wav(2), audio_format="wav", audio_seconds=2.0, video_seconds=5)
+    assert sound_window(short_audio, "s", "0", 1000, 5200).sound_ms == 2000  # never cut below the 2 s allowed
+    with pytest.raises(NoFaceError, match="under 2 seconds"):
+        sound_window(long_audio, "s", "0", 3500, 5200)
+
+
+def test_a_fix_is_offered_only_when_the_fixed_request_goes() -> None:
+    """kling-v2-6, std, sound and an end image: the cure is kling-v3 (which does both), not "Use Professional"
+    (which would meet the next refusal); and the fixed request really goes."""
+    request = ImageToVideoRequest(image=PNG, image_tail=JPEG, model="kling-v2-6", mode="std", sound=True)
+    error = refused(request)
+    assert error.fix is not None
+    assert dict(error.fix.changes)["model"] == "kling-v3"
+    assert price(request.model_copy(update=dict(error.fix.changes))) == Decimal("4.5")

@@ -14,6 +14,7 @@ from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import API_KEY
 from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling, SystemClock, make_jpeg, make_png
+from tests.smoke_helpers import has_files, simulator_bot
 
 WAIT = 30.0
 
@@ -32,10 +33,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotProcess]:
             await process.stop()
 
 
-def has_video(message: dict[str, object]) -> bool:
-    """Tell whether a message carries an MP4."""
-    files = message.get("attachments_data") or []
-    return any(name.endswith(".mp4") for name, _ in files)  # type: ignore[attr-defined]
+has_video = has_files(".mp4")
 
 
 @pytest.mark.timeout(90)
@@ -95,21 +93,12 @@ async def check_operations(web: str, log_file: Path) -> None:
 @pytest.mark.timeout(90)
 async def test_the_simulator_needs_no_account(tmp_path: Path) -> None:
     """`KLING_PROVIDER=simulator`: `/video animate` in a real process posts a real, locally made video."""
-    async with FakeDiscord(token=TOKEN) as discord_fake, FakeKling(api_key=API_KEY) as unused_kling:
-        env = {"KLING_PROVIDER": "simulator", "KLING_API_KEY": "", "KLING_SIMULATOR_SECONDS": "1",
-               "KLING_SIMULATOR_DIR": str(tmp_path / "sim")}  # fmt: skip
-        bot = BotProcess(discord_fake, unused_kling, tmp_path, extra_env=env, callbacks=False)
-        guild = discord_fake.add_guild()
-        channel = discord_fake.add_text_channel(guild, "videos")
-        alice = discord_fake.add_member(guild, "alice")
-        await bot.start()
-        try:
-            image = discord_fake.add_attachment("a.png", make_png(640, 480), content_type="image/png")
-            await discord_fake.invoke_slash(alice, channel, "video", subcommand="animate",
-                                            options={"image": image, "prompt": "a slow pan"})  # fmt: skip
-            posted = await discord_fake.wait_for_message(channel, predicate=has_video, timeout=60)
-        finally:
-            await bot.stop()
+    async with simulator_bot(tmp_path) as (bot, channel, alice):
+        discord_fake, unused_kling = bot.discord, bot.kling
+        image = discord_fake.add_attachment("a.png", make_png(640, 480), content_type="image/png")
+        await discord_fake.invoke_slash(alice, channel, "video", subcommand="animate",
+                                        options={"image": image, "prompt": "a slow pan"})  # fmt: skip
+        posted = await discord_fake.wait_for_message(channel, predicate=has_video, timeout=60)
     ((name, video),) = posted["attachments_data"]
     assert name.endswith(".mp4")
     assert video[4:8] == b"ftyp"  # an MP4 made by the simulator, not the fake provider's clip

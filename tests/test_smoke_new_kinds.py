@@ -14,16 +14,7 @@ from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import API_KEY
 from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling, SystemClock
-
-
-def has_files(suffix: str) -> object:
-    """Return a predicate: the message carries a file ending in `suffix`."""
-
-    def check(message: dict[str, object]) -> bool:
-        files = message.get("attachments_data") or []
-        return any(name.endswith(suffix) for name, _ in files)  # type: ignore[attr-defined]
-
-    return check
+from tests.smoke_helpers import has_files, simulator_bot
 
 
 @pytest.mark.timeout(90)
@@ -55,20 +46,11 @@ async def test_image_create_posts_every_image_together(tmp_path: Path) -> None:
 @pytest.mark.timeout(90)
 async def test_kling_v3_with_sound_in_the_simulator(tmp_path: Path) -> None:
     """`/video text model: kling-v3 duration: 4 sound: on` with no account: a real MP4 with an audio track."""
-    async with FakeDiscord(token=TOKEN) as discord_fake, FakeKling(api_key=API_KEY) as unused_kling:
-        env = {"KLING_PROVIDER": "simulator", "KLING_API_KEY": "", "KLING_SIMULATOR_SECONDS": "1",
-               "KLING_SIMULATOR_DIR": str(tmp_path / "sim")}  # fmt: skip
-        bot = BotProcess(discord_fake, unused_kling, tmp_path, extra_env=env, callbacks=False)
-        guild = discord_fake.add_guild()
-        channel = discord_fake.add_text_channel(guild, "videos")
-        alice = discord_fake.add_member(guild, "alice")
-        await bot.start()
-        try:
-            options = {"prompt": "waves on a pebble beach", "model": "kling-v3", "duration": "4", "sound": "on"}
-            await discord_fake.invoke_slash(alice, channel, "video", subcommand="text", options=options)
-            posted = await discord_fake.wait_for_message(channel, predicate=has_files(".mp4"), timeout=60)
-        finally:
-            await bot.stop()
+    async with simulator_bot(tmp_path) as (bot, channel, alice):
+        discord_fake, unused_kling = bot.discord, bot.kling
+        options = {"prompt": "waves on a pebble beach", "model": "kling-v3", "duration": "4", "sound": "on"}
+        await discord_fake.invoke_slash(alice, channel, "video", subcommand="text", options=options)
+        posted = await discord_fake.wait_for_message(channel, predicate=has_files(".mp4"), timeout=60)
     ((_, video),) = posted["attachments_data"]  # type: ignore[misc]
     with av.open(io.BytesIO(video)) as container:
         (audio,) = container.streams.audio

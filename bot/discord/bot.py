@@ -19,6 +19,7 @@ from bot.discord.services import Services
 from bot.discord.status import StatusBoard
 from bot.discord.sync import sync_commands
 from bot.engine import build_engine
+from bot.vocabulary import TaskKind
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class KlingBot(commands.Bot):
             settings.storage.archive_dir / "fitted",
             upload_cap=int(cap * MEGABYTE) if cap is not None else None,
             price=settings.quota.money,
+            lip_sync=services.provider.catalogue.offers(TaskKind.LIP_SYNC, services.provider.provider),
         )
         port = DiscordDelivery(self, self.status_board, self.results, services.metrics)
         alerts = AlertPoster(self, self.gate, services.storage.guilds, settings.quota.money)
@@ -67,6 +69,7 @@ class KlingBot(commands.Bot):
             self.status_board,
             services.provider,
             services.storage.audit,
+            self.gate,
             price=settings.quota.money,
         )
         actions = ButtonActions(

@@ -185,13 +185,15 @@ class ResultButtons(discord.ui.View):
         return False
 
 
-def result_view(task: TaskRecord) -> discord.ui.View:
-    """Return the buttons for a finished task's message."""
+def result_view(task: TaskRecord, *, lip_sync: bool) -> discord.ui.View:
+    """Return the buttons for a finished task's message (Lip sync where the provider offers it)."""
     view = ResultButtons(timeout=None)
     names = ["retry"]
     if task.outcome is Outcome.SUCCEEDED:
         names.append("dm")
-        if task.kind.makes_video and task.result_video_ids:  # Kling names the video by its id for follow-ups
+        if (
+            lip_sync and task.kind.makes_video and task.result_video_ids
+        ):  # Kling names the video by its id for follow-ups
             names.append("lipsync")
     names.append("delete")
     for name in names:

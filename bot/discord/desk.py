@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import discord
 
 from bot.content import blocked
+from bot.discord.access import GuildGate
 from bot.discord.embeds import Price
 from bot.discord.errors import CommandRefusedError
 from bot.discord.fixes import FixView
@@ -39,10 +40,12 @@ class RequestDesk:
         status: StatusBoard,
         provider: ProviderClient,
         audit: SqliteAudit,
+        gate: GuildGate,
         *,
         price: Price | None = None,
     ) -> None:
         self._engine = engine
+        self._gate = gate
         self._audit = audit
         self._price = price
         self._guilds = guilds
@@ -84,13 +87,17 @@ class RequestDesk:
         return task
 
     async def _resend(self, interaction: discord.Interaction, request: TaskRequest, notes: Iterable[str]) -> None:
+        if not await self._gate.check(interaction):  # a server denied since the refusal can't spend through it
+            return
         await self.begin(interaction)
         await self.submit(interaction, request, notes)
 
     async def resubmit(self, interaction: discord.Interaction, task: TaskRecord) -> TaskRecord:
         """Queue `task`'s request again for the member pressing Retry (after `begin`)."""
         guild_id, channel_id = _place(interaction)
-        await self._check_rules(guild_id, (str(task.params.get(key) or "") for key in ("prompt", "negative_prompt")))
+        shots = [str(shot.get("prompt") or "") for shot in task.params.get("shots") or []]
+        texts = [str(task.params.get(key) or "") for key in ("prompt", "negative_prompt")]
+        await self._check_rules(guild_id, [*texts, *shots])
         again = await self._engine.resubmit(
             task.id, guild_id=guild_id, channel_id=channel_id, user_id=interaction.user.id,
             role_ids=role_ids(interaction),
@@ -129,8 +136,9 @@ class RequestDesk:
         if spec is None or spec.retired or self._provider.provider not in spec.providers or not _fits(spec, request):
             return request
         update: dict[str, object] = {"model": spec.name}
-        if getattr(request, "mode", None) is None and settings.default_mode in spec.modes:
-            update["mode"] = settings.default_mode
+        mode = settings.default_mode
+        if getattr(request, "mode", None) is None and mode in spec.modes and _mode_fits(spec, mode, request):
+            update["mode"] = mode
         return request.model_copy(update=update)
 
 
@@ -151,6 +159,13 @@ def _fits(spec: ModelSpec, request: TaskRequest) -> bool:
     if getattr(request, "sound", False) and not spec.sound:
         return False
     return not (getattr(request, "shot_type", None) and not spec.storyboards)
+
+
+def _mode_fits(spec: ModelSpec, mode: str, request: TaskRequest) -> bool:
+    """Return True when a server's default mode can make what was asked (else the model picks one that can)."""
+    if getattr(request, "sound", False) and mode not in spec.sound:
+        return False
+    return not (getattr(request, "image_tail", None) is not None and mode not in spec.image_tail)
 
 
 def _shot_prompts(request: TaskRequest) -> list[str]:

@@ -11,7 +11,7 @@ from bot.discord.errors import CommandRefusedError
 from bot.kling.models import LipSyncRequest
 from bot.media.audio import PreparedAudio, check_audio_size, prepare_audio
 from bot.media.intake import IntakeError, PreparedImage, prepare_image
-from bot.vocabulary import Outcome
+from bot.vocabulary import Outcome, TaskKind
 from db.models import TaskRecord
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # refuse before downloading anything bigger
@@ -82,5 +82,14 @@ def lip_sync_request(video_id: str, task: TaskRecord, audio: PreparedAudio) -> L
     """Return the request that makes the face in `task`'s video (Kling's `video_id`) speak `audio`."""
     return LipSyncRequest(
         video_id=video_id, source_task=task.id, audio=audio.data, audio_format=audio.format,
-        audio_seconds=audio.seconds,
+        audio_seconds=audio.seconds, video_seconds=video_seconds(task),
     )  # fmt: skip
+
+
+def video_seconds(task: TaskRecord) -> float | None:
+    """Return the length of `task`'s video as asked for (a lip sync's: its sound, cut to its own source), if known."""
+    params = task.params
+    if task.kind is TaskKind.LIP_SYNC:
+        lengths = [float(params[key]) for key in ("audio_seconds", "video_seconds") if params.get(key) is not None]
+        return min(lengths) if lengths else None
+    return float(params["duration"]) if params.get("duration") not in (None, "") else None

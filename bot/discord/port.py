@@ -158,7 +158,7 @@ class DiscordDelivery:
             content=content,
             embed=embed if embed is not None else discord.utils.MISSING,
             files=files.discord_files(),
-            view=result_view(task) if buttons else discord.utils.MISSING,
+            view=result_view(task, lip_sync=self._results.lip_sync) if buttons else discord.utils.MISSING,
             allowed_mentions=discord.AllowedMentions(
                 everyone=False, roles=False, replied_user=False, users=[discord.Object(task.user_id)]
             ),

@@ -30,10 +30,13 @@ class ResultMessage:
 class ResultPresenter:
     """Renders finished tasks for the channel, a DM or a private copy, within the upload limit there."""
 
-    def __init__(self, workdir: Path, *, upload_cap: int | None = None, price: Price | None = None) -> None:
+    def __init__(
+        self, workdir: Path, *, upload_cap: int | None = None, price: Price | None = None, lip_sync: bool = False
+    ) -> None:
         self._workdir = workdir  # re-encoded copies live here, one folder per task and size
         self._upload_cap = upload_cap
         self._price = price
+        self.lip_sync = lip_sync  # the provider offers lip sync: videos get its button
 
     def limit(self, allowed: int) -> int:
         """Return the upload limit to use where Discord allows `allowed` bytes (the operator may cap it)."""

@@ -108,19 +108,16 @@ def _effect_fields(request: EffectRequest) -> dict[str, Any]:
 
 
 def _lip_sync_fields(request: LipSyncRequest) -> dict[str, Any]:
-    """advanced-lip-sync: the face identify-face found, and the sound laid over it from the face's first
-    appearance, cut to the time the face is on screen (Kling wants both windows to overlap by 2 s)."""
+    """advanced-lip-sync: the face identify-face found, and the window of sound it chose (see `faces.py`)."""
     face = request.face
     if face is None:
         raise ValueError("identify-face must run before a lip sync is created")
-    audio_ms = int(request.audio_seconds * 1000)
-    length = min(audio_ms, face.end_ms - face.start_ms)
     choice = {
         "face_id": face.face_id,
         "sound_file": encode_image(request.audio),
         "sound_start_time": 0,
-        "sound_end_time": length,
-        "sound_insert_time": face.start_ms,
+        "sound_end_time": face.sound_ms,
+        "sound_insert_time": face.insert_ms,
     }
     return {"session_id": face.session_id, "face_choose": [choice]}
 

@@ -17,6 +17,7 @@ from bot.kling.catalogue import Catalogue, load_catalogue
 from bot.kling.dialects import OfficialDialect, dialect_for
 from bot.kling.errors import (
     DuplicateTaskError,
+    EndpointNotFoundError,
     KlingError,
     LookupUnavailableError,
     OutcomeUnknownError,
@@ -175,10 +176,10 @@ class KlingClient:
     async def get(self, kind: TaskKind, task_id: str) -> KlingTask:
         """Return one task by the provider's task id or our external id (`TaskNotFoundError` if none)."""
         *first, last = self._dialect.query_paths(kind, task_id)
-        for path in first:  # a route the docs leave unconfirmed, tried before the next
+        for path in first:  # a route the docs leave unconfirmed: a miss or a route that isn't there moves on
             try:
                 return self._dialect.parse_task(await self._transport.read(path))
-            except TaskNotFoundError:
+            except (TaskNotFoundError, EndpointNotFoundError):
                 continue
         return self._dialect.parse_task(await self._transport.read(last))
 

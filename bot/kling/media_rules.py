@@ -79,11 +79,12 @@ def check_effect(request: EffectRequest, catalogue: Catalogue) -> tuple[EffectRe
 
 
 def check_lip_sync(request: LipSyncRequest, catalogue: Catalogue) -> Decimal:
-    """Check the sound file (mp3/wav, 2–60 s, ≤ 5 MB) and return what the lip sync costs."""
+    """Check the sound file (mp3/wav, 2–60 s, ≤ 5 MB) and return what the lip sync costs: 0.5 units per 5 s
+    begun of the sound used (the audio cut to the video's length)."""
     if not request.video_id:
         raise InvalidRequestError("That result has no Kling video id to lip-sync.", field="video")
     check_audio(request.audio, request.audio_seconds)
-    blocks = math.ceil(request.audio_seconds / 5)
+    blocks = math.ceil(request.sound_seconds / 5)  # only the sound laid over the video is charged
     return catalogue.lip_sync.units_per_5s * blocks
 
 

@@ -194,18 +194,26 @@ class LipSyncRequest(_Request):
     audio: bytes = Field(repr=False)
     audio_format: Literal["mp3", "wav"]
     audio_seconds: float
+    video_seconds: float | None = None  # the source video's length, when known (the sound must end inside it)
     face: FaceChoice | None = None  # filled in by the client from identify-face just before the create
+
+    @property
+    def sound_seconds(self) -> float:
+        """Return how much of the audio can be laid over the video: what lip sync is priced on."""
+        if self.video_seconds is None:
+            return self.audio_seconds
+        return min(self.audio_seconds, self.video_seconds)
 
 
 class FaceChoice(BaseModel):
-    """The face identify-face found, and the session that must name it."""
+    """The face identify-face found, the session that must name it, and where the sound goes."""
 
     model_config = ConfigDict(frozen=True)
 
     session_id: str
     face_id: str
-    start_ms: int
-    end_ms: int
+    insert_ms: int  # where in the video the sound starts (the face's first appearance)
+    sound_ms: int  # how much of the audio is used, from its start
 
 
 class TryOnRequest(_Request):

@@ -32,7 +32,22 @@ RequestT = TypeVar("RequestT", bound=TaskRequest)
 
 
 def validate_request(request: RequestT, provider: Provider, catalogue: Catalogue) -> tuple[RequestT, Decimal]:
-    """Return the request with its model and mode resolved, and what it costs in units."""
+    """Return the request with its model and mode resolved, and what it costs in units.
+
+    A refusal offers its fix only when the fixed request would go (a button must never lead to a refusal).
+    """
+    try:
+        return _validate(request, provider, catalogue)
+    except InvalidRequestError as exc:
+        if exc.fix is not None:
+            try:
+                _validate(request.model_copy(update=dict(exc.fix.changes)), provider, catalogue)
+            except InvalidRequestError:
+                exc.fix = None
+        raise
+
+
+def _validate(request: RequestT, provider: Provider, catalogue: Catalogue) -> tuple[RequestT, Decimal]:
     kind = request.kind
     if not catalogue.offers(kind, provider):
         raise InvalidRequestError(

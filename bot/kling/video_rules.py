@@ -122,13 +122,6 @@ def _check_sound(
             field="sound",
             fix=_switch_model(other, request),
         )
-    if request.mode not in spec.sound:
-        modes = " or ".join(MODE_NAMES[m] for m in spec.sound)
-        raise InvalidRequestError(
-            f"{spec.name} makes sound only in {modes} mode ({units_text(_price(spec, request, spec.sound[0]))}).",
-            field="sound",
-            fix=_use_mode(spec, request, spec.sound[0]),
-        )
     if _has_tail(request) and not spec.sound_with_end_frame:
         other = _alternative(
             catalogue, request, provider, lambda m: bool(m.sound) and bool(m.image_tail) and m.sound_with_end_frame
@@ -138,6 +131,13 @@ def _check_sound(
             "that does both.",
             field="sound",
             fix=_switch_model(other, request),
+        )
+    if request.mode not in spec.sound:
+        modes = " or ".join(MODE_NAMES[m] for m in spec.sound)
+        raise InvalidRequestError(
+            f"{spec.name} makes sound only in {modes} mode ({units_text(_price(spec, request, spec.sound[0]))}).",
+            field="sound",
+            fix=_use_mode(spec, request, spec.sound[0]),
         )
 
 

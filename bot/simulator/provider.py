@@ -29,6 +29,7 @@ import av
 from bot.kling.balance import AccountBalance
 from bot.kling.catalogue import Catalogue
 from bot.kling.errors import NoFaceError, TaskNotFoundError, VideoUnavailableError
+from bot.kling.faces import sound_window
 from bot.kling.models import (
     FaceChoice,
     ImageResult,
@@ -186,7 +187,7 @@ class SimulatedProvider:
             raise NoFaceError("Kling found no face in that video, so there is nothing to lip-sync.")
         source = folder / name
         seconds = meta.get("seconds", {}).get(name) or seconds_of(source)
-        face = FaceChoice(session_id=uuid.uuid4().hex, face_id="0", start_ms=0, end_ms=round(seconds * 1000))
+        face = sound_window(request, uuid.uuid4().hex, "0", 0, round(seconds * 1000))
         return source, face
 
     def _store(self, task_id: str, external_task_id: str, request: TaskRequest, source: Path | None) -> None:

@@ -4,6 +4,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.bot import KlingBot
+from bot.vocabulary import TaskKind
 from cogs.video._commands import VideoCommands
 from cogs.video._effects import EffectCommands
 from cogs.video._lipsync import LipSyncCommands
@@ -21,7 +22,10 @@ async def setup(bot: KlingBot) -> None:
     """Load the video commands."""
     video = VideoCommands(bot.desk, bot.provider)
     adopt(video.video, StoryCommands(bot.desk))
-    adopt(video.video, EffectCommands(bot.desk, bot.provider))
-    adopt(video.video, LipSyncCommands(bot.desk, bot.storage.tasks, bot.engine.now, bot.provider.catalogue.lip_sync))
+    catalogue = bot.provider.catalogue
+    if catalogue.offers(TaskKind.EFFECTS, bot.provider.provider):  # a provider's undocumented kinds stay hidden
+        adopt(video.video, EffectCommands(bot.desk, bot.provider))
+    if catalogue.offers(TaskKind.LIP_SYNC, bot.provider.provider):
+        adopt(video.video, LipSyncCommands(bot.desk, bot.storage.tasks, bot.engine.now, catalogue.lip_sync))
     await bot.add_cog(video)
     await bot.add_cog(MakeVideoMenu(bot, bot.desk))

@@ -25,7 +25,7 @@ def effect_choices(effects: tuple[EffectSpec, ...], current: str) -> list[Choice
     """Offer the effects whose name or scene contains what was typed (the label shown, the scene sent)."""
     typed = current.strip().lower()
     matching = [e for e in effects if typed in e.label.lower() or typed in e.scene.lower()]
-    return [app_commands.Choice(name=e.label, value=e.scene) for e in matching[:AUTOCOMPLETE_LIMIT]]
+    return [app_commands.Choice(name=shown(e.label, 100), value=e.scene) for e in matching[:AUTOCOMPLETE_LIMIT]]
 
 
 def find_effect(effects: tuple[EffectSpec, ...], typed: str) -> EffectSpec:

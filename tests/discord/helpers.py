@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.fake_kling import make_jpeg, make_png
+
+if TYPE_CHECKING:
+    from tests.discord.conftest import World
 
 
 def png(width: int = 512, height: int = 512) -> tuple[str, bytes]:
@@ -45,3 +48,13 @@ def refused_with(env: Any, kind: type[BaseException]) -> BaseException:
     original = getattr(error, "original", error)
     assert isinstance(original, kind), f"expected {kind.__name__}, got {original!r}"
     return original
+
+
+async def delivered(world: World, channel: Any, env: Any, seconds: float = 200) -> Any:
+    """Let the provider finish and the engine deliver; return the channel's newest message.
+
+    `seconds` is how far the world's fake clock moves first.
+    """
+    await world.step(seconds)
+    await env.settle()
+    return channel.last_message

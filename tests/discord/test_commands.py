@@ -10,14 +10,7 @@ from bot.discord.errors import CommandRefusedError
 from bot.kling.errors import InvalidRequestError
 from bot.vocabulary import TaskState
 from tests.discord.conftest import World
-from tests.discord.helpers import deferred_first, jpeg, png, refused_with, scene
-
-
-async def delivered(world: World, channel: Any, env: Any) -> Any:
-    """Let the provider finish and the engine deliver; return the channel's newest message."""
-    await world.step(200)
-    await env.settle()
-    return channel.last_message
+from tests.discord.helpers import deferred_first, delivered, jpeg, png, refused_with, scene
 
 
 async def test_animate_is_queued_then_delivered_with_the_video(simcord_env: Any, world: World) -> None:

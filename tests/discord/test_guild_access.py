@@ -9,7 +9,7 @@ import pytest
 
 from bot.discord.access import GuildGate
 from tests.discord.conftest import World
-from tests.discord.helpers import scene
+from tests.discord.helpers import png, scene
 
 
 async def with_operator(env: Any, world: World, policy: str = "approval") -> Any:
@@ -106,3 +106,17 @@ async def test_a_server_denied_later_cannot_spend_through_old_buttons(simcord_en
     pressed = await alice.click(result, custom_id=retry_id)
     assert "hasn't allowed this server" in pressed.response.content
     assert len(world.fake.tasks) == 1
+
+
+async def test_a_server_denied_after_a_refusal_cannot_spend_through_its_fix(simcord_env: Any, world: World) -> None:
+    """A refusal's "Use Professional" button is a way to spend too: once the server is denied, it is refused."""
+    await with_operator(simcord_env, world)
+    guild, channel, alice = scene(simcord_env)
+    await world.storage.guilds.decide_access(guild.id, "approved", by=None, now=0)
+    refused = await alice.slash(
+        channel, "video animate", image=png(), end_image=png(), prompt="turn", model="kling-v2-6", mode="std"
+    )
+    await world.storage.guilds.decide_access(guild.id, "denied", by=None, now=0)
+    pressed = await alice.click(refused.response, label="Use Professional — 2.5 units")
+    assert "hasn't allowed this server" in pressed.response.content
+    assert world.fake.tasks == {}

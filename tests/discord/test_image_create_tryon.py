@@ -9,15 +9,8 @@ import pytest
 from bot.kling.errors import InvalidRequestError
 from bot.media.intake import IntakeError
 from tests.discord.conftest import World
-from tests.discord.helpers import jpeg, png, refused_with, scene
+from tests.discord.helpers import delivered, jpeg, png, refused_with, scene
 from tests.fake_kling import b64
-
-
-async def delivered(world: World, channel: Any, env: Any) -> Any:
-    """Let the provider finish and the engine deliver; return the channel's newest message."""
-    await world.step(200)
-    await env.settle()
-    return channel.last_message
 
 
 @pytest.fixture

@@ -90,3 +90,16 @@ async def test_a_typed_mode_that_does_not_exist_is_refused_plainly(simcord_env: 
     refused = await alice.slash(channel, "video text", prompt="rain", mode="turbo")
     assert "Mode must be std (Standard) or pro (Professional)" in refused.response.content
     simcord_env.errors.clear()
+
+
+async def test_a_server_default_mode_that_cannot_make_sound_gives_way(simcord_env: Any, world: World) -> None:
+    """Server defaults kling-v2-6 + Standard; a member asks for sound: it goes as Professional (v2-6 sound needs
+    it), not refused; without sound the server's Standard applies."""
+    guild, channel, alice = scene(simcord_env)
+    settings = await world.storage.guilds.settings(guild.id)
+    chosen = settings.model_copy(update={"default_model": "kling-v2-6", "default_mode": "std"})
+    await world.storage.guilds.save_settings(chosen, now=0)
+    with_sound = await alice.slash(channel, "video text", prompt="rain", sound="on")
+    assert ", 5 units" in with_sound.response.content
+    silent = await alice.slash(channel, "video text", prompt="rain")
+    assert ", 1.5 units" in silent.response.content

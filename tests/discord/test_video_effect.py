@@ -7,15 +7,8 @@ from typing import Any
 from bot.discord.errors import CommandRefusedError
 from bot.kling.catalogue import load_catalogue
 from tests.discord.conftest import World
-from tests.discord.helpers import jpeg, png, refused_with, scene
+from tests.discord.helpers import delivered, jpeg, png, refused_with, scene
 from tests.fake_kling import b64
-
-
-async def delivered(world: World, channel: Any, env: Any) -> Any:
-    """Let the provider finish and the engine deliver; return the channel's newest message."""
-    await world.step(200)
-    await env.settle()
-    return channel.last_message
 
 
 async def test_effects_are_offered_by_name_filtered_by_what_was_typed(simcord_env: Any, world: World) -> None:

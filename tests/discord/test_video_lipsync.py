@@ -51,7 +51,8 @@ async def test_the_command_syncs_a_video_to_a_wav(simcord_env: Any, world: World
     (task,) = lip_sync_tasks(world)
     (face,) = task.body["face_choose"]
     assert task.body["session_id"]
-    assert (face["sound_file"], face["sound_start_time"], face["sound_end_time"]) == (b64(voice), 0, 3000)
+    # 3 s of audio: laid from the face's first frame, ending 200 ms inside the audio (Kling measures it too)
+    assert (face["sound_file"], face["sound_start_time"], face["sound_end_time"]) == (b64(voice), 0, 2800)
     assert task.parent_video is not None
     assert task.parent_video["id"] == video.result_video_ids[0]
     posted = channel.last_message

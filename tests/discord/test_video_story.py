@@ -8,16 +8,9 @@ import pytest
 
 from bot.discord.errors import CommandRefusedError
 from tests.discord.conftest import World
-from tests.discord.helpers import refused_with, scene
+from tests.discord.helpers import delivered, refused_with, scene
 
 SHOTS = "3s: a fox wakes up in the snow\n\n4 s: it shakes the snow off\n2s: it runs into the forest"
-
-
-async def delivered(world: World, channel: Any, env: Any) -> Any:
-    """Let the provider finish and the engine deliver; return the channel's newest message."""
-    await world.step(300)
-    await env.settle()
-    return channel.last_message
 
 
 async def written(env: Any, channel: Any, member: Any, shots: str, **options: Any) -> Any:
@@ -33,7 +26,7 @@ async def test_written_shots_go_as_a_customized_multi_shot_video(simcord_env: An
     result = await written(simcord_env, channel, alice, SHOTS, mode="pro", aspect_ratio="9:16")
     assert result.ephemeral
     assert "Queued as" in result.response.content
-    posted = await delivered(world, channel, simcord_env)
+    posted = await delivered(world, channel, simcord_env, seconds=300)
     assert [a.filename for a in posted.attachments] == ["0.mp4"]
     (task,) = world.fake.tasks.values()
     body = task.body
@@ -56,7 +49,7 @@ async def test_kling_splits_the_prompt_with_sound(simcord_env: Any, world: World
         sound=True,
     )  # fmt: skip
     assert "Queued as" in result.response.content
-    posted = await delivered(world, channel, simcord_env)
+    posted = await delivered(world, channel, simcord_env, seconds=300)
     assert [a.filename for a in posted.attachments] == ["0.mp4"]
     (task,) = world.fake.tasks.values()
     body = task.body

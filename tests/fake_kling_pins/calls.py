@@ -24,10 +24,26 @@ async def call(http: aiohttp.ClientSession, method: str, url: str, **kwargs: Any
             return resp.status, text
 
 
+async def post(http: aiohttp.ClientSession, fake: FakeKling, kind: Any, body: dict[str, Any]) -> tuple[int, Any]:
+    return await call(http, "POST", create_url(fake, kind), json=body)
+
+
 async def create(http: aiohttp.ClientSession, fake: FakeKling, kind: Any = "image2video", **fields: Any) -> Any:
-    status, body = await call(http, "POST", create_url(fake, kind), json=minimal_body(kind, fake.dialect, **fields))
+    status, body = await post(http, fake, kind, minimal_body(kind, fake.dialect, **fields))
     assert status == 200, body
     return body
+
+
+async def finish(http: aiohttp.ClientSession, fake: FakeKling, kind: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a task, let it finish on the fake clock and return the queried (official) task object."""
+    status, created = await post(http, fake, kind, body)
+    assert status == 200, created
+    await fake.advance(60)
+    status, answer = await call(http, "GET", query_url(fake, kind, created["data"]["task_id"]))
+    assert status == 200, answer
+    task: dict[str, Any] = answer["data"]
+    assert task["task_status"] == "succeed", task
+    return task
 
 
 def task_of(body: Any) -> Any:

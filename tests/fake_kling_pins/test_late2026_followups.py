@@ -5,7 +5,6 @@ with the documented status and code."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -14,7 +13,6 @@ import pytest
 from tests.fake_kling import FakeKling, b64, make_mp3, make_png, make_wav
 from tests.fake_kling.testing import (
     CallbackReceiver,
-    bearer,
     create_url,
     identify_face_url,
     lip_sync_body,
@@ -22,48 +20,10 @@ from tests.fake_kling.testing import (
     png_b64,
     query_url,
 )
+from tests.fake_kling_pins.calls import call, finish, post
 
-KEY = bearer("test-api-key")
 IMAGE = png_b64()
 DAY = 86400
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        yield session
-
-
-@pytest.fixture
-async def kling() -> AsyncIterator[FakeKling]:
-    async with FakeKling() as server:
-        yield server
-
-
-async def call(http: aiohttp.ClientSession, method: str, url: str, **kwargs: Any) -> tuple[int, Any]:
-    kwargs.setdefault("headers", KEY)
-    async with http.request(method, url, **kwargs) as resp:
-        text = await resp.text()
-        try:
-            return resp.status, json.loads(text)
-        except ValueError:
-            return resp.status, text
-
-
-async def post(http: aiohttp.ClientSession, fake: FakeKling, kind: Any, body: dict[str, Any]) -> tuple[int, Any]:
-    return await call(http, "POST", create_url(fake, kind), json=body)
-
-
-async def finish(http: aiohttp.ClientSession, fake: FakeKling, kind: Any, body: dict[str, Any]) -> dict[str, Any]:
-    """Create a task, let it finish on the fake clock and return the queried (official) task object."""
-    status, created = await post(http, fake, kind, body)
-    assert status == 200, created
-    await fake.advance(60)
-    status, answer = await call(http, "GET", query_url(fake, kind, created["data"]["task_id"]))
-    assert status == 200, answer
-    task: dict[str, Any] = answer["data"]
-    assert task["task_status"] == "succeed", task
-    return task
 
 
 async def video_id(
@@ -113,14 +73,14 @@ async def session_of(http: aiohttp.ClientSession, fake: FakeKling, duration: str
         ({"effect_scene": "hug_pro", "input": {"images": [IMAGE, IMAGE], "duration": "5"}}, "2", "5.041"),
     ],
 )
-async def test_effects_make_a_video(http, kling, body, units, length):
+async def test_effects_make_a_video(http, fake, body, units, length):
     """Single-image scenes take input.image + duration "5"; two-person scenes take input.images (2)."""
-    task = await finish(http, kling, "effects", {**body, "external_task_id": "fx"})
+    task = await finish(http, fake, "effects", {**body, "external_task_id": "fx"})
     assert task["final_unit_deduction"] == units
     assert task["task_result"]["videos"][0]["duration"] == length
-    status, by_external = await call(http, "GET", query_url(kling, "effects", "fx"))
+    status, by_external = await call(http, "GET", query_url(fake, "effects", "fx"))
     assert (status, by_external["data"]["task_id"]) == (200, task["task_id"])
-    status, listed = await call(http, "GET", create_url(kling, "effects"))
+    status, listed = await call(http, "GET", create_url(fake, "effects"))
     assert (status, len(listed["data"])) == (200, 1)
 
 
@@ -207,50 +167,51 @@ PAIR = [IMAGE, IMAGE]
         ),
     ],
 )
-async def test_effect_refusals(http, kling, body, status, code, fragment):
+async def test_effect_refusals(http, fake, body, status, code, fragment):
     """Unknown scenes, wrong image counts and the wrong duration/model/mode for the scene type are refused."""
-    got_status, answer = await post(http, kling, "effects", body)
+    got_status, answer = await post(http, fake, "effects", body)
     assert (got_status, answer["code"], fragment in answer["message"]) == (status, code, True), answer
-    assert not kling.tasks
+    assert not fake.tasks
 
 
 # -- identify-face ----------------------------------------------------------------------------------------------
 
 
-async def test_identify_face_answers_synchronously_with_a_session(http, kling):
+async def test_identify_face_answers_synchronously_with_a_session(http, fake):
     """A video the fake made → code 0, {session_id, face_data[{face_id, face_image, start_time, end_time}]};
     the call costs 0.05 units (shown and deducted) and the face image is served."""
-    made = await video_id(http, kling)
-    before = kling.account.packs[0].remaining
-    status, answer = await identify(http, kling, video_id=made, video_url="")
+    made = await video_id(http, fake)
+    before = fake.account.packs[0].remaining
+    status, answer = await identify(http, fake, video_id=made, video_url="")
     assert (status, answer["code"]) == (200, 0)
     data = answer["data"]
     assert data["session_id"].isdigit()
     assert data["final_unit_deduction"] == "0.05"
-    assert [(f["face_id"], f["start_time"], f["end_time"]) for f in data["face_data"]] == [("0", 0, 5041)]
-    assert kling.account.packs[0].remaining == pytest.approx(before - 0.05)
+    # end_time overshoots the video (5041 ms) as the docs warn and their example shows (5200 for 5 s)
+    assert [(f["face_id"], f["start_time"], f["end_time"]) for f in data["face_data"]] == [("0", 0, 5241)]
+    assert fake.account.packs[0].remaining == pytest.approx(before - 0.05)
     async with http.get(data["face_data"][0]["face_image"]) as resp:
         assert (resp.status, resp.content_type) == (200, "image/png")
-    assert (await call(http, "POST", kling.base_url + "/v1/videos/Identify-face", json={"video_id": made}))[0] == 200
+    assert (await call(http, "POST", fake.base_url + "/v1/videos/Identify-face", json={"video_id": made}))[0] == 200
 
 
-async def test_faceless_videos_have_no_faces(http, kling):
+async def test_faceless_videos_have_no_faces(http, fake):
     """ "[noface]" in the source prompt, or `fake.store.faceless_videos`, gives an empty face_data."""
-    marked = await video_id(http, kling, prompt="an empty beach [noface]")
-    plain = await video_id(http, kling)
-    kling.store.faceless_videos.add(plain)
+    marked = await video_id(http, fake, prompt="an empty beach [noface]")
+    plain = await video_id(http, fake)
+    fake.store.faceless_videos.add(plain)
     for made in (marked, plain):
-        status, answer = await identify(http, kling, video_id=made)
+        status, answer = await identify(http, fake, video_id=made)
         assert (status, answer["data"]["face_data"]) == (200, [])
 
 
-async def test_identify_face_by_url(http, kling):
+async def test_identify_face_by_url(http, fake):
     """A video_url is taken as a 5 s clip with one face; the fake's own result URL stands for that video."""
-    status, answer = await identify(http, kling, video_url="https://cdn.example.com/clip.mp4")
+    status, answer = await identify(http, fake, video_url="https://cdn.example.com/clip.mp4")
     assert (status, len(answer["data"]["face_data"])) == (200, 1)
-    made = await video_id(http, kling, prompt="a beach [noface]")
-    task = next(task for task in kling.tasks.values() if task.result_id == made)
-    status, answer = await identify(http, kling, video_url=f"{kling.base_url}/results/{task.task_id}/video.mp4")
+    made = await video_id(http, fake, prompt="a beach [noface]")
+    task = next(task for task in fake.tasks.values() if task.result_id == made)
+    status, answer = await identify(http, fake, video_url=f"{fake.base_url}/results/{task.task_id}/video.mp4")
     assert (status, answer["data"]["face_data"]) == (200, [])
 
 
@@ -264,28 +225,28 @@ async def test_identify_face_by_url(http, kling):
         ({"video_url": "ftp://x/y.mp4"}, 1200, "http(s) URL"),
     ],
 )
-async def test_identify_face_refusals(http, kling, body, code, fragment):
+async def test_identify_face_refusals(http, fake, body, code, fragment):
     """An unknown video id is 400/1201; video_id and video_url are mutually exclusive and one is required."""
-    status, answer = await identify(http, kling, **body)
+    status, answer = await identify(http, fake, **body)
     assert (status, answer["code"], fragment in answer["message"]) == (400, code, True), answer
-    assert not kling.store.sessions
+    assert not fake.store.sessions
 
 
-async def test_identify_face_refuses_videos_older_than_30_days_and_failed_or_image_tasks(http, kling):
+async def test_identify_face_refuses_videos_older_than_30_days_and_failed_or_image_tasks(http, fake):
     """Only videos generated within the last 30 days (fake clock); failed tasks and images have no video id."""
-    made = await video_id(http, kling)
-    await kling.advance(30 * DAY - 60)
-    assert (await identify(http, kling, video_id=made))[0] == 200
-    await kling.advance(61)
-    status, answer = await identify(http, kling, video_id=made)
+    made = await video_id(http, fake)
+    await fake.advance(30 * DAY - 60)
+    assert (await identify(http, fake, video_id=made))[0] == 200
+    await fake.advance(61)
+    status, answer = await identify(http, fake, video_id=made)
     assert (status, answer["code"], "last 30 days" in answer["message"]) == (400, 1201, True)
-    image = await finish(http, kling, "generations", minimal_body("generations"))
-    status, answer = await identify(http, kling, video_id=kling.tasks[image["task_id"]].result_id)
+    image = await finish(http, fake, "generations", minimal_body("generations"))
+    status, answer = await identify(http, fake, video_id=fake.tasks[image["task_id"]].result_id)
     assert (status, answer["code"]) == (400, 1201)
 
 
-async def test_identify_face_needs_auth(http, kling):
-    status, answer = await call(http, "POST", identify_face_url(kling), json={"video_id": "1"}, headers={})
+async def test_identify_face_needs_auth(http, fake):
+    status, answer = await call(http, "POST", identify_face_url(fake), json={"video_id": "1"}, headers={})
     assert (status, answer["code"]) == (401, 1001)
 
 
@@ -301,28 +262,28 @@ async def test_identify_face_needs_auth(http, kling):
         ("https://cdn.example.com/voice.mp3", 2000, "5", "0.5"),  # URLs are taken unseen
     ],
 )
-async def test_lip_sync_makes_a_video_of_the_parent_length(http, kling, sound, crop_ms, video, units):
+async def test_lip_sync_makes_a_video_of_the_parent_length(http, fake, sound, crop_ms, video, units):
     """session + face_choose[{face_id, sound_file, times}] → a video as long as the parent, 0.5 units per 5 s."""
-    session = await session_of(http, kling, duration=video)
+    session = await session_of(http, fake, duration=video)
     body = lip_sync_body(session, sound_file=sound, sound_end_time=crop_ms)
-    task = await finish(http, kling, "advanced-lip-sync", body)
+    task = await finish(http, fake, "advanced-lip-sync", body)
     assert task["final_unit_deduction"] == units
     assert task["task_result"]["videos"][0]["duration"] == f"{video}.041"
     parent = task["task_info"]["parent_video"]
     assert parent["duration"] == f"{video}.041"
     assert parent["url"].endswith("/video.mp4")
-    status, listed = await call(http, "GET", create_url(kling, "advanced-lip-sync"))
+    status, listed = await call(http, "GET", create_url(fake, "advanced-lip-sync"))
     assert (status, [item["task_id"] for item in listed["data"]]) == (200, [task["task_id"]])
 
 
-async def test_lip_sync_with_a_registered_tts_audio_id(http, kling):
+async def test_lip_sync_with_a_registered_tts_audio_id(http, fake):
     """audio_id instead of sound_file: the fake knows only ids a test registers in `fake.store.audio_ids`."""
-    session = await session_of(http, kling)
-    kling.store.audio_ids["tts-1"] = 12.0
+    session = await session_of(http, fake)
+    fake.store.audio_ids["tts-1"] = 12.0
     choice = {"sound_file": None, "audio_id": "tts-1", "sound_end_time": 4000, "sound_insert_time": 1000}
     body = lip_sync_body(session, **choice)
     del body["face_choose"][0]["sound_file"]
-    assert (await finish(http, kling, "advanced-lip-sync", body))["final_unit_deduction"] == "0.5"
+    assert (await finish(http, fake, "advanced-lip-sync", body))["final_unit_deduction"] == "0.5"
 
 
 def _choice(**fields: Any) -> dict[str, Any]:
@@ -353,44 +314,44 @@ def _choice(**fields: Any) -> dict[str, Any]:
         (_choice(original_audio_volume=-1), 1200, "original_audio_volume must be a number between 0 and 2"),
     ],
 )
-async def test_lip_sync_refusals(http, kling, choice, code, fragment):
+async def test_lip_sync_refusals(http, fake, choice, code, fragment):
     """Each face_choose rule (face of the session, one sound of 2–60 s and ≤ 5 MB, times, volumes) is refused."""
-    session = await session_of(http, kling)
+    session = await session_of(http, fake)
     body = lip_sync_body(session)
     face = body["face_choose"][0]
     face.update(choice)
     body["face_choose"][0] = {key: value for key, value in face.items() if value is not None}
-    status, answer = await post(http, kling, "advanced-lip-sync", body)
+    status, answer = await post(http, fake, "advanced-lip-sync", body)
     assert (status, answer["code"], fragment in answer["message"]) == (400, code, True), answer
-    assert {task.kind for task in kling.tasks.values()} == {"text2video"}
+    assert {task.kind for task in fake.tasks.values()} == {"text2video"}
 
 
-async def test_lip_sync_needs_a_live_session_and_one_face(http, kling):
+async def test_lip_sync_needs_a_live_session_and_one_face(http, fake):
     """Unknown and 24 h old sessions are 400/1201; face_choose holds exactly one face; the insert overlaps it."""
-    status, answer = await post(http, kling, "advanced-lip-sync", lip_sync_body("999"))
+    status, answer = await post(http, fake, "advanced-lip-sync", lip_sync_body("999"))
     assert (status, answer["code"], "does not exist" in answer["message"]) == (400, 1201, True)
-    session = await session_of(http, kling)
+    session = await session_of(http, fake)
     two = lip_sync_body(session)
     two["face_choose"] *= 2
-    status, answer = await post(http, kling, "advanced-lip-sync", two)
+    status, answer = await post(http, fake, "advanced-lip-sync", two)
     assert (status, answer["code"], "exactly one face" in answer["message"]) == (400, 1200, True)
-    await kling.advance(DAY - 1)  # sessions last 24 h on the fake clock
-    assert (await post(http, kling, "advanced-lip-sync", lip_sync_body(session)))[0] == 200
-    await kling.advance(1)
-    status, answer = await post(http, kling, "advanced-lip-sync", lip_sync_body(session))
+    await fake.advance(DAY - 1)  # sessions last 24 h on the fake clock
+    assert (await post(http, fake, "advanced-lip-sync", lip_sync_body(session)))[0] == 200
+    await fake.advance(1)
+    status, answer = await post(http, fake, "advanced-lip-sync", lip_sync_body(session))
     assert (status, answer["code"], "has expired" in answer["message"]) == (400, 1201, True)
 
 
-async def test_lip_sync_insert_must_overlap_the_face_for_two_seconds(http, kling):
+async def test_lip_sync_insert_must_overlap_the_face_for_two_seconds(http, fake):
     """The face is 0..end_time; with no face there is nothing to choose."""
-    kling.store.sessions.clear()
-    status, answer = await identify(http, kling, video_url="https://cdn.example.com/noface.mp4")
+    fake.store.sessions.clear()
+    status, answer = await identify(http, fake, video_url="https://cdn.example.com/noface.mp4")
     session = answer["data"]["session_id"]
-    status, answer = await post(http, kling, "advanced-lip-sync", lip_sync_body(session))
+    status, answer = await post(http, fake, "advanced-lip-sync", lip_sync_body(session))
     assert (status, answer["code"], "not a face of this session" in answer["message"]) == (400, 1201, True)
-    session = await session_of(http, kling)
-    kling.store.sessions[session].faces[0]["start_time"] = 4000
-    status, answer = await post(http, kling, "advanced-lip-sync", lip_sync_body(session, sound_insert_time=2000))
+    session = await session_of(http, fake)
+    fake.store.sessions[session].faces[0]["start_time"] = 4000
+    status, answer = await post(http, fake, "advanced-lip-sync", lip_sync_body(session, sound_insert_time=2000))
     assert (status, answer["code"], "overlap" in answer["message"]) == (400, 1200, True)
 
 

@@ -4,58 +4,18 @@ documented price, an invalid one is refused with the documented status and code.
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.fake_kling import FakeKling, b64, make_png
-from tests.fake_kling.testing import bearer, create_url, minimal_body, png_b64, query_url
+from tests.fake_kling.testing import create_url, minimal_body, png_b64
+from tests.fake_kling_pins.calls import call, finish, post
 
-KEY = bearer("test-api-key")
 IMAGE = png_b64()
 SMALL = b64(make_png(200, 200))
 FRAME = "https://example.com/frame.png"
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        yield session
-
-
-@pytest.fixture
-async def kling() -> AsyncIterator[FakeKling]:
-    async with FakeKling() as server:
-        yield server
-
-
-async def call(http: aiohttp.ClientSession, method: str, url: str, **kwargs: Any) -> tuple[int, Any]:
-    kwargs.setdefault("headers", KEY)
-    async with http.request(method, url, **kwargs) as resp:
-        text = await resp.text()
-        try:
-            return resp.status, json.loads(text)
-        except ValueError:
-            return resp.status, text
-
-
-async def post(http: aiohttp.ClientSession, fake: FakeKling, kind: Any, body: dict[str, Any]) -> tuple[int, Any]:
-    return await call(http, "POST", create_url(fake, kind), json=body)
-
-
-async def finish(http: aiohttp.ClientSession, fake: FakeKling, kind: Any, body: dict[str, Any]) -> dict[str, Any]:
-    """Create a task, let it finish on the fake clock and return the queried task object."""
-    status, created = await post(http, fake, kind, body)
-    assert status == 200, created
-    await fake.advance(60)
-    status, answer = await call(http, "GET", query_url(fake, kind, created["data"]["task_id"]))
-    assert status == 200, answer
-    task: dict[str, Any] = answer["data"]
-    assert task["task_status"] == "succeed", task
-    return task
 
 
 async def refused(http: aiohttp.ClientSession, fake: FakeKling, kind: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -92,14 +52,14 @@ def shots(*seconds: Any) -> list[dict[str, Any]]:
         ("image2video", {"duration": "5", "mode": "pro", "image_tail": FRAME, "sound": "on"}, "6", "5.041"),
     ],
 )
-async def test_v3_runs_3_to_15_seconds_priced_per_second(http, kling, kind, fields, units, length):
+async def test_v3_runs_3_to_15_seconds_priced_per_second(http, fake, kind, fields, units, length):
     """kling-v3 takes any whole second 3..15, std|pro, sound on|off, an end frame in std and pro; it is charged
     per second (kling-api.md: std 0.6 / 0.9 with sound, pro 0.8 / 1.2) and the pack goes down by as much."""
-    before = kling.account.packs[0].remaining
-    task = await finish(http, kling, kind, v3(kind, **fields))
+    before = fake.account.packs[0].remaining
+    task = await finish(http, fake, kind, v3(kind, **fields))
     assert task["final_unit_deduction"] == units
     assert task["task_result"]["videos"][0]["duration"] == length
-    assert kling.account.packs[0].remaining == pytest.approx(before - float(units))
+    assert fake.account.packs[0].remaining == pytest.approx(before - float(units))
 
 
 @pytest.mark.parametrize(
@@ -116,9 +76,9 @@ async def test_v3_runs_3_to_15_seconds_priced_per_second(http, kling, kind, fiel
         ("image2video", {"prompt": ""}, "prompt is required"),
     ],
 )
-async def test_v3_refusals(http, kling, kind, fields, fragment):
+async def test_v3_refusals(http, fake, kind, fields, fragment):
     """Out-of-range durations, unknown modes/sound values and image2video aspect ratios are 400/1200."""
-    answer = await refused(http, kling, kind, v3(kind, **fields))
+    answer = await refused(http, fake, kind, v3(kind, **fields))
     assert answer["code"] == 1200
     assert fragment in answer["message"]
 
@@ -136,18 +96,18 @@ async def test_v3_refusals(http, kling, kind, fields, fragment):
         ("image2video", {"prompt": "", "duration": "5", "multi_prompt": shots("2", "3")}),  # first frame allowed
     ],
 )
-async def test_customize_storyboards_are_accepted(http, kling, kind, fields):
+async def test_customize_storyboards_are_accepted(http, fake, kind, fields):
     """multi_shot + shot_type customize + multi_prompt (1–6 shots summing to the duration) on kling-v3."""
     body = {key: value for key, value in v3(kind, **fields).items() if value is not None}
-    task = await finish(http, kling, kind, {**body, "multi_shot": True, "shot_type": "customize"})
+    task = await finish(http, fake, kind, {**body, "multi_shot": True, "shot_type": "customize"})
     assert task["task_result"]["videos"][0]["duration"] == f"{fields['duration']}.041"
 
 
-async def test_intelligence_storyboard_and_the_string_flag_of_the_docs_example(http, kling):
+async def test_intelligence_storyboard_and_the_string_flag_of_the_docs_example(http, fake):
     """shot_type intelligence needs only a prompt; FULL's image2video example sends "multi_shot": "true"."""
-    await finish(http, kling, "text2video", v3(multi_shot=True, shot_type="intelligence"))
+    await finish(http, fake, "text2video", v3(multi_shot=True, shot_type="intelligence"))
     body = v3("image2video", multi_shot="true", shot_type="intelligence", duration="9", mode="pro")
-    assert (await finish(http, kling, "image2video", body))["final_unit_deduction"] == "7.2"
+    assert (await finish(http, fake, "image2video", body))["final_unit_deduction"] == "7.2"
 
 
 @pytest.mark.parametrize(
@@ -214,9 +174,9 @@ async def test_intelligence_storyboard_and_the_string_flag_of_the_docs_example(h
         ),
     ],
 )
-async def test_storyboard_refusals(http, kling, kind, fields, fragment):
+async def test_storyboard_refusals(http, fake, kind, fields, fragment):
     """Every documented storyboard rule refuses with 400/1200 naming the field."""
-    answer = await refused(http, kling, kind, v3(kind, **fields))
+    answer = await refused(http, fake, kind, v3(kind, **fields))
     assert answer["code"] == 1200
     assert fragment in answer["message"]
 
@@ -237,12 +197,12 @@ async def test_storyboard_refusals(http, kling, kind, fields, fragment):
         ("image2video", {"model_name": "kling-v2-1", "mode": "pro", "image_tail": FRAME}, "3.5"),  # end frame only
     ],
 )
-async def test_older_models_keep_their_clip_prices_and_v2_6_pro_sound_costs_double(http, kling, kind, fields, units):
+async def test_older_models_keep_their_clip_prices_and_v2_6_pro_sound_costs_double(http, fake, kind, fields, units):
     """kling-v2-6 pro with sound is 5 / 10 units (kling-api.md); the other clip prices are unchanged."""
     body = {"prompt": "a fox runs", **fields}
     if kind == "image2video" and "image" not in body:
         body["image_tail"] = body.get("image_tail", FRAME)
-    assert (await finish(http, kling, kind, body))["final_unit_deduction"] == units
+    assert (await finish(http, fake, kind, body))["final_unit_deduction"] == units
 
 
 @pytest.mark.parametrize(
@@ -265,25 +225,25 @@ async def test_older_models_keep_their_clip_prices_and_v2_6_pro_sound_costs_doub
         ("image2video", {"model_name": "kling-v2-1", "mode": "pro", "image": None}, "image or image_tail is required"),
     ],
 )
-async def test_older_model_refusals(http, kling, kind, fields, fragment):
+async def test_older_model_refusals(http, fake, kind, fields, fragment):
     """Older models take "5" | "10" only, and sound only on kling-v2-6 pro without an end frame."""
     body = {key: value for key, value in minimal_body(kind, **fields).items() if value is not None}
-    answer = await refused(http, kling, kind, body)
+    answer = await refused(http, fake, kind, body)
     assert (answer["code"], fragment in answer["message"]) == (1200, True), answer
 
 
 # -- images/generations -----------------------------------------------------------------------------------------
 
 
-async def test_text_to_image_makes_n_images_priced_per_image_and_listed(http, kling):
+async def test_text_to_image_makes_n_images_priced_per_image_and_listed(http, fake):
     """kling-v3 images: n results `{index, url}`, 8 units each; they are served and listed like other kinds."""
-    task = await finish(http, kling, "generations", {"model_name": "kling-v3", "prompt": "a fox", "n": 3})
+    task = await finish(http, fake, "generations", {"model_name": "kling-v3", "prompt": "a fox", "n": 3})
     images = task["task_result"]["images"]
     assert [image["index"] for image in images] == [0, 1, 2]
     assert task["final_unit_deduction"] == "24"
     async with http.get(images[2]["url"]) as resp:
         assert (resp.status, resp.content_type) == (200, "image/png")
-    status, listed = await call(http, "GET", create_url(kling, "generations"))
+    status, listed = await call(http, "GET", create_url(fake, "generations"))
     assert (status, [item["task_id"] for item in listed["data"]]) == (200, [task["task_id"]])
 
 
@@ -299,9 +259,9 @@ async def test_text_to_image_makes_n_images_priced_per_image_and_listed(http, kl
         ({"model_name": "kling-v3", "image": IMAGE, "resolution": "2k", "aspect_ratio": "3:2"}, "8"),
     ],
 )
-async def test_generation_variants_are_accepted(http, kling, fields, units):
+async def test_generation_variants_are_accepted(http, fake, fields, units):
     """Text to image and image to image across the documented models, with their image prices."""
-    task = await finish(http, kling, "generations", {"prompt": "a fox", **fields})
+    task = await finish(http, fake, "generations", {"prompt": "a fox", **fields})
     assert task["final_unit_deduction"] == units
     assert len(task["task_result"]["images"]) == fields.get("n", 1)
 
@@ -330,12 +290,12 @@ async def test_generation_variants_are_accepted(http, kling, fields, units):
         ({"image": SMALL}, "at least 300px"),
     ],
 )
-async def test_generation_refusals(http, kling, fields, fragment):
+async def test_generation_refusals(http, fake, fields, fragment):
     """Each images/generations field rule refuses with 400/1200 naming the field."""
     body = {key: value for key, value in {"model_name": "kling-v3", "prompt": "a fox", **fields}.items() if value}
     if fields.get("n") == 0:
         body["n"] = 0
-    answer = await refused(http, kling, "generations", body)
+    answer = await refused(http, fake, "generations", body)
     assert (answer["code"], fragment in answer["message"]) == (1200, True), answer
 
 
@@ -371,10 +331,10 @@ async def test_cometapi_generations_path_serves_text_to_image_and_multi_image(ht
 
 
 @pytest.mark.parametrize("model", [None, "kolors-virtual-try-on-v1", "kolors-virtual-try-on-v1-5"])
-async def test_virtual_try_on_makes_one_image(http, kling, model):
+async def test_virtual_try_on_makes_one_image(http, fake, model):
     """human_image + cloth_image → one image (`task_result.images`), on both documented models."""
     body = minimal_body("kolors-virtual-try-on", **({"model_name": model} if model else {}))
-    task = await finish(http, kling, "kolors-virtual-try-on", body)
+    task = await finish(http, fake, "kolors-virtual-try-on", body)
     assert [image["index"] for image in task["task_result"]["images"]] == [0]
     assert task["final_unit_deduction"] == "0.5"
 
@@ -389,8 +349,8 @@ async def test_virtual_try_on_makes_one_image(http, kling, model):
         ({"model_name": "kolors-virtual-try-on-v2"}, "model_name 'kolors-virtual-try-on-v2' is not supported"),
     ],
 )
-async def test_virtual_try_on_refusals(http, kling, fields, fragment):
+async def test_virtual_try_on_refusals(http, fake, fields, fragment):
     """Both images are required and checked like every image; only the two documented models exist."""
     body = {key: value for key, value in minimal_body("kolors-virtual-try-on", **fields).items() if value}
-    answer = await refused(http, kling, "kolors-virtual-try-on", body)
+    answer = await refused(http, fake, "kolors-virtual-try-on", body)
     assert (answer["code"], fragment in answer["message"]) == (1200, True), answer
