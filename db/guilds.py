@@ -17,7 +17,7 @@ class SqliteGuilds:
     async def settings(self, guild_id: int) -> GuildSettings:
         """Return the guild's settings (defaults when an admin never set any)."""
         async with self._db.connection.execute(
-            "SELECT default_model, default_mode, allowed_channels, alert_channel_id FROM guild_settings "
+            "SELECT default_model, default_mode, allowed_channels, alert_channel_id, threads FROM guild_settings "
             "WHERE guild_id = ?",
             (guild_id,),
         ) as cursor:
@@ -30,6 +30,7 @@ class SqliteGuilds:
             default_mode=row[1],
             allowed_channels=tuple(json.loads(row[2])),
             alert_channel_id=row[3],
+            threads=bool(row[4]),
         )
 
     async def save_settings(self, settings: GuildSettings, *, now: float) -> None:
@@ -37,13 +38,14 @@ class SqliteGuilds:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT OR REPLACE INTO guild_settings (guild_id, default_model, default_mode, allowed_channels, "
-                "alert_channel_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "alert_channel_id, threads, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     settings.guild_id,
                     settings.default_model,
                     settings.default_mode,
                     json.dumps(list(settings.allowed_channels)),
                     settings.alert_channel_id,
+                    int(settings.threads),
                     now,
                 ),
             )

@@ -145,6 +145,7 @@ class GuildSettings(BaseModel):
     default_mode: str | None = None
     allowed_channels: tuple[int, ...] = ()
     alert_channel_id: int | None = None  # budget alerts for this server's admins
+    threads: bool = False  # each generation in its own thread
 
     def allows(self, channel_id: int) -> bool:
         """Return True if requests are accepted in `channel_id` (no list means everywhere)."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Literal
 
 import discord
 
 from bot.content import blocked
 from bot.discord.access import GuildGate
-from bot.discord.embeds import Price
+from bot.discord.embeds import Price, title_of
 from bot.discord.errors import CommandRefusedError
 from bot.discord.fixes import FixView
 from bot.discord.permissions import role_ids
@@ -27,6 +28,8 @@ from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages
+THREAD_NAME_MAX = 100  # Discord's limit on a channel name
 BLOCKED = "A rule of this server blocks this prompt, so nothing was sent or charged. Change the prompt and try again."
 
 
@@ -58,7 +61,7 @@ class RequestDesk:
         if interaction.guild is None or interaction.channel is None:
             raise CommandRefusedError("This works in a server channel, not in DMs.")
         settings = await self._guilds.settings(interaction.guild.id)
-        if not settings.allows(interaction.channel.id):
+        if not settings.allows(home_channel_id(interaction.channel)):
             places = ", ".join(f"<#{channel}>" for channel in settings.allowed_channels)
             raise CommandRefusedError(f"Kling isn't enabled in this channel. Try {places}.")
 
@@ -111,9 +114,28 @@ class RequestDesk:
             raise CommandRefusedError(BLOCKED)
 
     async def _announce(self, interaction: discord.Interaction, task: TaskRecord, notes: Iterable[str]) -> None:
+        task = await self._into_thread(interaction, task)
         position = await self._engine.queue_position(task.id)
         await self._status.post(task, position)
         await interaction.followup.send(confirmation(task, position, notes, self._price), ephemeral=True)
+
+    async def _into_thread(self, interaction: discord.Interaction, task: TaskRecord) -> TaskRecord:
+        """Where the server asks for it, give the task its own thread (named from its prompt) for its status and
+        result; already in a thread, or unable to make one, it stays where it was asked."""
+        channel = interaction.channel
+        if not isinstance(channel, discord.TextChannel) or not (await self._guilds.settings(task.guild_id)).threads:
+            return task
+        try:
+            thread = await channel.create_thread(
+                name=thread_name(task), type=discord.ChannelType.public_thread,
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES, reason=f"Kling task {task.id}",
+            )  # fmt: skip
+        except discord.HTTPException as exc:
+            log.warning(
+                "Task %s: can't open a thread in channel %s (%s); posting in the channel", task.id, channel.id, exc
+            )
+            return task
+        return await self._engine.relocate(task.id, thread.id) or task
 
     async def default_model(self, guild_id: int | None, kind: TaskKind) -> str | None:
         """Return the model a request of `kind` gets when the member names none: the server's, else the catalogue's."""
@@ -149,6 +171,21 @@ def confirmation(task: TaskRecord, position: int | None, notes: Iterable[str], p
     lines = [f"Queued as `{task.id}` ({place}, {cost}). I'll post the result here and ping you."]
     lines.extend(f"• {note}" for note in notes)
     return "\n".join(lines)
+
+
+def thread_name(task: TaskRecord) -> str:
+    """Return a thread's name from the task's prompt (or its kind), on one line, within Discord's 100."""
+    shots = task.params.get("shots") or []
+    text = str(task.params.get("prompt") or (shots[0].get("prompt") if shots else "") or "").split()
+    name = " ".join(text) or title_of(task)
+    return name if len(name) <= THREAD_NAME_MAX else name[: THREAD_NAME_MAX - 1].rstrip() + "…"
+
+
+def home_channel_id(channel: object) -> int:
+    """Return the channel a request counts as made in: a thread's parent, else the channel itself."""
+    if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+        return channel.parent_id
+    return getattr(channel, "id", 0)
 
 
 def _fits(spec: ModelSpec, request: TaskRequest) -> bool:

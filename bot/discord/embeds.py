@@ -59,17 +59,17 @@ def fit(text: str, limit: int = FIELD_VALUE_MAX) -> str:
     return cut + "…"
 
 
-def prompt_of(task: TaskRecord) -> str:
-    """Return the prompt (a storyboard's shots, an effect's scene), fitted to a field, markdown made inert."""
+def prompt_of(task: TaskRecord, limit: int = FIELD_VALUE_MAX) -> str:
+    """Return the prompt (a storyboard's shots, an effect's scene), fitted to `limit`, markdown made inert."""
     shots = task.params.get("shots") or []
     if shots:
         lines = [f"{i}. ({shot['duration']} s) {shot['prompt']}" for i, shot in enumerate(shots[:SHOTS_SHOWN_MAX], 1)]
-        return fit("\n".join(lines))
+        return fit("\n".join(lines), limit)
     if task.kind is TaskKind.EFFECTS:
-        return fit(f"Effect: {task.params.get('scene')}")
+        return fit(f"Effect: {task.params.get('scene')}", limit)
     if task.kind is TaskKind.LIP_SYNC:
-        return fit(f"Lip sync of task {task.params.get('source_task') or 'a video'} to the member's audio")
-    return fit(str(task.params.get("prompt") or "").strip() or "(no prompt)")
+        return fit(f"Lip sync of task {task.params.get('source_task') or 'a video'} to the member's audio", limit)
+    return fit(str(task.params.get("prompt") or "").strip() or "(no prompt)", limit)
 
 
 def status_embed(task: TaskRecord, queue_position: int | None) -> discord.Embed:

@@ -29,6 +29,7 @@ FINAL_RETRY = 30.0
 PARALLEL_EDITS = 8  # edits under way at once (each message has at most one)
 MAX_PENDING = 1000  # tasks with an edit waiting; past this, non-final changes are dropped (the next one shows)
 FINAL = (TaskState.DELIVERED, TaskState.DELIVERY_FAILED)
+StatusChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.PartialMessageable
 
 
 class StatusBoard:
@@ -70,9 +71,7 @@ class StatusBoard:
 
     async def post(self, task: TaskRecord, queue_position: int | None) -> None:
         """Post the first status message in the task's channel and remember it."""
-        channel = self._client.get_channel(task.channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            return
+        channel = self._channel(task)
         try:
             message = await channel.send(embed=status_embed(task, queue_position), allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
@@ -84,6 +83,15 @@ class StatusBoard:
         current = await self._storage.tasks.get(task.id)
         if current is not None and current.state is not task.state:
             await self.update(current)
+
+    def _channel(
+        self, task: TaskRecord
+    ) -> discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.PartialMessageable:
+        """Return the task's channel: cached, or a partial one (a thread just made may not be cached yet)."""
+        channel = self._client.get_channel(task.channel_id)
+        if isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
+            return channel
+        return self._client.get_partial_messageable(task.channel_id, guild_id=task.guild_id)
 
     async def update(self, task: TaskRecord) -> None:
         """Queue a state change for its status message: soon if the last edit is old enough (or it is final)."""
@@ -176,9 +184,7 @@ class StatusBoard:
         embed = status_embed(task, position)
         if task.delivery_message_id is not None and task.state is TaskState.DELIVERED:
             embed.description = f"{embed.description} — [jump to the result]({message_url(task)})"
-        channel = self._client.get_channel(task.channel_id)
-        if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
-            return
+        channel = self._channel(task)
         assert task.status_message_id is not None  # noqa: S101 - checked by _send
         await channel.get_partial_message(task.status_message_id).edit(embed=embed)
 

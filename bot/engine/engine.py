@@ -120,6 +120,14 @@ class Engine:
             raise InputsExpiredError(task_id) from None
         return await self.submit(Submission(guild_id, channel_id, user_id, request, role_ids))
 
+    async def relocate(self, task_id: str, channel_id: int) -> TaskRecord | None:
+        """Move a task's posts to another channel of its server (its own thread), before any was made."""
+        task = await self._ctx.storage.tasks.get(task_id)
+        if task is None or task.status_message_id is not None or task.delivery_message_id is not None:
+            return task
+        await self._ctx.storage.tasks.update(task_id, now=self._ctx.clock.now(), channel_id=channel_id)
+        return await self._ctx.storage.tasks.get(task_id)
+
     async def queue_position(self, task_id: str) -> int | None:
         """Return the task's place in the queue (1 = next), or None if it is not waiting."""
         return await self._ctx.storage.tasks.queue_position(task_id)

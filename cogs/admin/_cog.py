@@ -135,6 +135,26 @@ class AdminCommands(commands.Cog):
         answer = f"Budget alerts go to {after}." if channel else "Budget alerts are off for this server."
         await interaction.followup.send(answer, ephemeral=True)
 
+    @admin.command(name="threads")
+    @app_commands.describe(on="Give each generation its own thread (named from its prompt) for its status and result")
+    async def threads(self, interaction: discord.Interaction, on: bool) -> None:
+        """Turn one-thread-per-generation on or off for this server."""
+        assert interaction.guild is not None  # noqa: S101
+        settings = await self.storage.guilds.settings(interaction.guild.id)
+        before, after = ("on" if settings.threads else "off"), ("on" if on else "off")
+        await self.storage.guilds.save_settings(settings.model_copy(update={"threads": on}), now=self.engine.now())
+        await self.storage.audit.record(
+            "threads", guild_id=interaction.guild.id, actor_id=interaction.user.id, before=before, after=after,
+            now=self.engine.now(),
+        )  # fmt: skip
+        answer = (
+            "Each generation now gets its own thread for its status and result (the bot needs Create Public Threads "
+            "and Send Messages in Threads; without them it posts in the channel)."
+            if on
+            else "Generations post their status and result in the channel again."
+        )
+        await interaction.followup.send(answer, ephemeral=True)
+
     @admin.command(name="audit")
     @app_commands.describe(count="How many of the latest changes (default 15)")
     async def audit(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 15) -> None:
