@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import aiohttp
-import aiosqlite
 
 from bot.kling.client import KlingClient
 from bot.kling.diagnosis import explain_probe_failure
 from bot.kling.errors import KlingError
 from bot.kling.transport import RetryPolicy
 from bot.settings import DiscordSettings, KlingSettings, StorageSettings, WebSettings, read_section
-from db import open_storage
+from db import DATABASE_ERRORS, open_storage
 
 CLOCK_SKEW_WORTH_MENTIONING = 5.0  # seconds
 PROBE_RETRY = RetryPolicy(attempts=1)
 CALLBACK_PROBE_TIMEOUT = 5.0
+OPEN_ERRORS: tuple[type[Exception], ...] = (OSError, TimeoutError, ValueError, *DATABASE_ERRORS)
 
 
 async def run_check(env_file: str) -> int:
@@ -25,7 +27,8 @@ async def run_check(env_file: str) -> int:
     storage, problems = read_section(StorageSettings, env_file)
     ok &= _report("settings: storage", problems)
     if storage is not None and not problems:
-        ok &= _report(f"database {storage.database_url}", [await probe_database(storage.database_url)])
+        where = without_password(storage.database_url)
+        ok &= _report(f"database {where}", [await probe_database(storage.database_url)])
     kling, problems = read_section(KlingSettings, env_file)
     ok &= _report("settings: Kling", problems)
     if kling is not None and not problems:
@@ -44,15 +47,23 @@ async def probe_database(url: str) -> str:
     """Open (and migrate) the database and query it; return "" or the reason it failed."""
     try:
         storage = await open_storage(url)
-    except (OSError, ValueError, aiosqlite.Error) as exc:
+    except OPEN_ERRORS as exc:
         return f"can't open it: {exc}"
     try:
         await storage.tasks.count_active()
-    except aiosqlite.Error as exc:
+    except DATABASE_ERRORS as exc:
         return f"can't query it: {exc}"
     finally:
         await storage.close()
     return ""
+
+
+def without_password(url: str) -> str:
+    """Return a database URL fit to print (postgresql://user:***@host/…)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
 async def probe_callback_url(base: str) -> str:

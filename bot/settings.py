@@ -39,6 +39,9 @@ class DiscordSettings(BaseSettings):
     dev_guild_id: int | None = Field(default=None, validation_alias="DEV_GUILD_ID")
     # Upload at most this much per file even where a server allows more; default: each server's own limit.
     max_upload_mb: float | None = Field(default=None, gt=0)
+    # Post results as media cards (Components V2); off, as the classic message (text, embed, file), which bridges
+    # and archivers that read only text and embeds can relay.
+    result_cards: bool = True
     # Which servers may use the bot: every one (open), only ALLOWED_GUILD_IDS (allowlist), or those an operator
     # approved (approval: a new server waits, and operators get a DM with Approve / Deny).
     guild_policy: GuildPolicy = Field(default="approval", validation_alias="GUILD_POLICY")

@@ -83,7 +83,12 @@ IN_FLIGHT_STATES = (TaskState.SUBMITTING, TaskState.SUBMITTED, TaskState.PROCESS
 
 
 class Outcome(StrEnum):
-    """How a task ended at the provider (set together with the succeeded/failed state)."""
+    """How a task ended (set together with the succeeded/failed state).
+
+    Cancelled: stopped by its requester or an admin while it waited in the queue (state failed, refunded,
+    never sent to the provider and never posted).
+    """
 
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"

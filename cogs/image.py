@@ -13,7 +13,7 @@ from bot.discord.intake import notes_of, read_images
 from bot.kling.models import MultiImageToImageRequest, TextToImageRequest, TryOnRequest
 from bot.kling.provider import ProviderClient
 from bot.vocabulary import TaskKind
-from cogs.options import IMAGE_RATIO_CHOICES, Choice, Name, OptionalPrompt, Prompt, model_choices
+from cogs.options import IMAGE_RATIO_CHOICES, PRESET, Choice, Name, OptionalPrompt, Prompt, model_choices, options_given
 
 RESOLUTION_CHOICES = [
     app_commands.Choice(name="1K (standard)", value="1k"),
@@ -34,15 +34,18 @@ class ImageCommands(commands.Cog):
     async def _create_models(self, interaction: discord.Interaction, current: str) -> list[Choice]:
         return model_choices(self.provider, [TaskKind.TEXT_TO_IMAGE], current)
 
+    async def _presets(self, interaction: discord.Interaction, current: str) -> list[Choice]:
+        return await self.desk.preset_choices(interaction, current)
+
     @image.command(name="create")
     @app_commands.describe(
         prompt="What the image shows", reference="Optional image to start from",
         count="How many images to make (1–9)", aspect_ratio="Shape of the image (default 1:1)",
         resolution="1K or 2K (default 1K)", negative_prompt="What to avoid (not with a reference image)",
-        model="Kling model (default: the catalogue's)",
+        model="Kling model (default: yours in /settings, else the catalogue's)", preset=PRESET,
     )  # fmt: skip
     @app_commands.choices(aspect_ratio=IMAGE_RATIO_CHOICES, resolution=RESOLUTION_CHOICES)
-    @app_commands.autocomplete(model=_create_models)
+    @app_commands.autocomplete(model=_create_models, preset=_presets)
     async def create(
         self,
         interaction: discord.Interaction,
@@ -53,6 +56,7 @@ class ImageCommands(commands.Cog):
         resolution: Choice | None = None,
         negative_prompt: OptionalPrompt = "",
         model: Name | None = None,
+        preset: Name | None = None,
     ) -> None:
         """Make 1–9 images from a description."""
         await self.desk.begin(interaction)
@@ -63,7 +67,8 @@ class ImageCommands(commands.Cog):
             aspect_ratio=aspect_ratio.value if aspect_ratio else "1:1",
             resolution=resolution.value if resolution else "1k",
         )  # fmt: skip
-        await self.desk.submit(interaction, request, notes=notes_of(images))
+        typed = options_given(model=model, aspect_ratio=aspect_ratio)
+        await self.desk.submit(interaction, request, notes=notes_of(images), given=typed, preset=preset)
 
     @image.command(name="compose")
     @app_commands.describe(

@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot.discord.errors import CommandRefusedError
 from bot.kling.catalogue import ModelSpec
+from bot.kling.limits import PROMPT_MAX
 from bot.kling.models import Mode
 from bot.kling.provider import ProviderClient
 from bot.kling.video_rules import MODE_NAMES, units_text
@@ -29,14 +30,19 @@ IMAGE_RATIO_CHOICES = [
 ]
 AUTOCOMPLETE_LIMIT = 25
 # Every text option is bounded (Discord's client enforces it); the provider's own, smaller limits are
-# checked by the bot with a message that names them. 2,500 is the longest prompt any provider takes.
-PROMPT_MAX = 2500
+# checked by the bot with a message that names them. PROMPT_MAX is the longest prompt any provider takes.
 NAME_MAX = 64  # a model name or a task id
 Prompt = app_commands.Range[str, 1, PROMPT_MAX]
 OptionalPrompt = app_commands.Range[str, 0, PROMPT_MAX]
 Name = app_commands.Range[str, 1, NAME_MAX]
 Seconds = app_commands.Range[str, 1, 2]  # a duration typed or picked: "3" to "15"
 Choice = app_commands.Choice[str]
+PRESET = "A preset (yours or the server's): its options, and its prompt after yours; what you type wins"
+
+
+def options_given(**options: object) -> frozenset[str]:
+    """Return the names of the options the member filled in (the desk fills the rest from their defaults)."""
+    return frozenset(name for name, value in options.items() if value not in (None, ""))
 
 
 def model_choices(provider: ProviderClient, kinds: Iterable[TaskKind], current: str) -> list[app_commands.Choice[str]]:

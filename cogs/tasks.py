@@ -11,12 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.bot import KlingBot
-from bot.discord.embeds import STATE_LINES, status_embed, title_of
+from bot.discord.embeds import state_line, status_embed, title_of
 from bot.discord.errors import CommandRefusedError
 from bot.discord.permissions import is_admin
 from bot.discord.results import ResultPresenter
 from bot.engine import Engine
-from bot.vocabulary import TaskState
+from bot.vocabulary import Outcome, TaskState
 from cogs.options import Name
 from db.models import TaskRecord
 from db.repository import TaskRepository
@@ -28,7 +28,7 @@ PageMaker = Callable[[discord.Interaction, int], Awaitable[tuple[discord.Embed, 
 
 def task_line(task: TaskRecord, position: int | None) -> str:
     """Return one line about a task: short id, kind, state (and place in line), age."""
-    state = STATE_LINES[task.state]
+    state = state_line(task)
     if position is not None:
         state += f" (#{position})"
     return f"`{task.id[:8]}` · {title_of(task)} · {state} · <t:{int(task.created_at)}:R>"
@@ -104,9 +104,10 @@ class TaskCommands(commands.Cog):
         """Show a task's status and parameters, and re-post its result."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         task = await self.find_task(interaction, id.strip())
-        if task.outcome is None or task.state is TaskState.DELIVERING:
-            position = await self.engine.queue_position(task.id)
-            await interaction.followup.send(embed=status_embed(task, position), ephemeral=True)
+        if task.outcome in (None, Outcome.CANCELLED) or task.state is TaskState.DELIVERING:
+            progress = await self.engine.progress(task)
+            embed = status_embed(task, progress.queue_position, progress)
+            await interaction.followup.send(embed=embed, ephemeral=True)
             return
         copy = await self.results.copy(task, interaction.filesize_limit)
         await interaction.followup.send(

@@ -1,7 +1,7 @@
 """Storage. Callers use `Storage` and the records in `db.models`; SQL stays inside this package.
 
-`Storage` holds the repositories, typed by the protocols in `db.repository`; today they are SQLite.
-A PostgreSQL storage would provide the same protocols, picked by `DATABASE_URL`, without touching callers.
+`Storage` holds the repositories, typed by the protocols in `db.repository`: SQLite's (`sqlite:///…`, the
+embedded default) or PostgreSQL's (`postgresql://…`, `db.postgres`), picked by `DATABASE_URL`.
 """
 
 from __future__ import annotations
@@ -9,25 +9,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiosqlite
+import asyncpg
+
 from db.audit import SqliteAudit
 from db.guilds import SqliteGuilds
+from db.members import SqliteMembers
+from db.postgres import PostgresAudit, PostgresDatabase, PostgresGuilds, PostgresMembers, PostgresQuotas, PostgresTasks
 from db.quotas import SqliteQuotas
-from db.repository import QuotaRepository, TaskRepository
+from db.repository import AuditRepository, GuildRepository, MemberRepository, QuotaRepository, TaskRepository
 from db.sqlite import SqliteDatabase
 from db.tasks import SqliteTasks
 
 SQLITE_PREFIX = "sqlite:///"
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
+# What a failing database raises besides OSError and TimeoutError, on either backend (for callers that report it).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (aiosqlite.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass
 class Storage:
     """The repositories, over one database."""
 
-    database: SqliteDatabase
+    database: SqliteDatabase | PostgresDatabase
     tasks: TaskRepository
     quotas: QuotaRepository
-    guilds: SqliteGuilds
-    audit: SqliteAudit
+    guilds: GuildRepository
+    audit: AuditRepository
+    members: MemberRepository
 
     async def close(self) -> None:
         """Close the database."""
@@ -35,9 +44,12 @@ class Storage:
 
 
 async def open_storage(url: str) -> Storage:
-    """Open the database named by `DATABASE_URL` (today: `sqlite:///relative/or//absolute/path.db`)."""
+    """Open the database named by `DATABASE_URL`: `sqlite:///relative/or//absolute/path.db` or
+    `postgresql://user@host:port/database`."""
+    if url.startswith(POSTGRES_PREFIXES):
+        return await _open_postgres(url)
     if not url.startswith(SQLITE_PREFIX):
-        raise ValueError(f"Unsupported DATABASE_URL {url.split(':', 1)[0]!r}: only sqlite:/// is implemented")
+        raise ValueError(f"Unsupported DATABASE_URL {url.split(':', 1)[0]!r}: use sqlite:///path.db or postgresql://…")
     path = url.removeprefix(SQLITE_PREFIX)
     database = await SqliteDatabase.open(path if path == ":memory:" else Path(path))
     tasks = SqliteTasks(database)
@@ -47,4 +59,18 @@ async def open_storage(url: str) -> Storage:
         quotas=SqliteQuotas(database, tasks),
         guilds=SqliteGuilds(database),
         audit=SqliteAudit(database),
+        members=SqliteMembers(database),
+    )
+
+
+async def _open_postgres(url: str) -> Storage:
+    database = await PostgresDatabase.open(url)
+    tasks = PostgresTasks(database)
+    return Storage(
+        database=database,
+        tasks=tasks,
+        quotas=PostgresQuotas(database, tasks),
+        guilds=PostgresGuilds(database),
+        audit=PostgresAudit(database),
+        members=PostgresMembers(database),
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.vocabulary import Outcome, TaskKind, TaskState
 
 CENTS = Decimal(100)
+Delivery = Literal["channel", "dm"]  # where a result goes: the channel it was asked in, or the requester's DMs
 
 
 def to_cents(units: Decimal) -> int:
@@ -56,8 +57,10 @@ class TaskRecord(BaseModel):
     result_urls: tuple[str, ...] = ()
     result_video_ids: tuple[str, ...] = ()  # the provider's ids of the result videos (for lip sync)
     archived_paths: tuple[str, ...] = ()
+    deliver_to: Delivery = "channel"
     status_message_id: int | None = None
     delivery_message_id: int | None = None
+    withheld_by: int | None = None  # who stopped it being posted (cancelled while queued, or withheld at Kling)
     error_reason: str | None = None
     delivery_error: str | None = None
     submit_attempts: int = 0
@@ -92,6 +95,7 @@ class NewTask(BaseModel):
     callback_token: str
     slots: int
     units: Decimal
+    deliver_to: Delivery = "channel"
 
 
 class QuotaLimits(BaseModel):
@@ -198,3 +202,41 @@ class UsageRow(BaseModel):
     failed: int
     units_charged: Decimal
     units_refunded: Decimal
+
+
+class RequestDefaults(BaseModel):
+    """Options a request gets when the member leaves them out; None: no preference."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str | None = None
+    mode: str | None = None
+    duration: str | None = None  # whole seconds, as the request takes them
+    aspect_ratio: str | None = None
+    sound: bool | None = None
+
+    def chosen(self) -> dict[str, str | bool]:
+        """Return the request fields this sets (those with a preference)."""
+        return {name: value for name in DEFAULT_FIELDS if (value := getattr(self, name)) is not None}
+
+
+DEFAULT_FIELDS = ("model", "mode", "duration", "aspect_ratio", "sound")
+
+
+class MemberSettings(RequestDefaults):
+    """A member's own defaults in one server (`/settings`), and where their results go."""
+
+    guild_id: int
+    user_id: int
+    delivery: Delivery = "channel"
+
+
+class Preset(RequestDefaults):
+    """Options saved under a name: a member's own, or one a server's admins published (`owner_id` None)."""
+
+    guild_id: int
+    owner_id: int | None
+    name: str
+    prompt_suffix: str = ""  # appended to what the member types
+    negative_prompt: str = ""
+    published_by: int | None = None  # a server preset: the admin who published it

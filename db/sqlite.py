@@ -64,16 +64,21 @@ class SqliteDatabase:
                 raise
 
     async def migrate(self) -> None:
-        """Apply every migration newer than the database, in one transaction."""
+        """Apply every shipped migration the database hasn't had, in order, in one transaction.
+
+        By the set applied, not the highest number: a migration that lands after a higher-numbered one
+        (work merged out of order) is still applied.
+        """
         async with self.transaction() as conn:
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                 "applied_at REAL NOT NULL)"
             )
-            async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cursor:
-                row = await cursor.fetchone()
-            current = int(row[0]) if row else 0
-            for version, name, sql in pending_migrations(current):
+            async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+                applied = {int(row[0]) for row in await cursor.fetchall()}
+            for version, name, sql in pending_migrations(0):
+                if version in applied:
+                    continue
                 log.info("Applying database migration V%03d %s", version, name)
                 for statement in split_statements(sql):
                     await conn.execute(statement)
@@ -83,10 +88,10 @@ class SqliteDatabase:
                 )
 
 
-def pending_migrations(current: int) -> list[tuple[int, str, str]]:
-    """Return (version, name, sql) of the shipped migrations newer than `current`, in order."""
+def pending_migrations(current: int, package: str = "db.migrations") -> list[tuple[int, str, str]]:
+    """Return (version, name, sql) of the migrations shipped in `package` newer than `current`, in order."""
     found = []
-    for entry in resources.files("db.migrations").iterdir():
+    for entry in resources.files(package).iterdir():
         match = MIGRATION_NAME.match(entry.name)
         if match and int(match.group(1)) > current:
             found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))

@@ -43,12 +43,12 @@ class SqliteTasks:
         """Insert a queued task inside the caller's transaction."""
         await conn.execute(
             "INSERT INTO tasks (id, provider, kind, guild_id, channel_id, user_id, params, images, state, "
-            "callback_token, slots, units_reserved, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+            "callback_token, slots, units_reserved, deliver_to, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
             (
                 task.id, task.provider, task.kind, task.guild_id, task.channel_id, task.user_id,
                 json.dumps(task.params), json.dumps([image.model_dump() for image in task.images]),
-                task.callback_token, task.slots, to_cents(task.units), now, now,
+                task.callback_token, task.slots, to_cents(task.units), task.deliver_to, now, now,
             ),
         )  # fmt: skip
 
@@ -97,6 +97,25 @@ class SqliteTasks:
                 f"UPDATE tasks SET updated_at = ?{assignments} WHERE id = ?",
                 (now, *values, task_id),
             )
+
+    async def set_withheld(
+        self, task_id: str, states: Iterable[TaskState], by_user_id: int, *, now: float
+    ) -> TaskRecord | None:
+        """Record who withheld the task's result, only if it is in one of `states` and not withheld already.
+
+        A compare-and-set like `transition`: it lands before a racing state change or not at all; None if not.
+        """
+        allowed = [state.value for state in states]
+        marks = ", ".join("?" * len(allowed))
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE tasks SET withheld_by = ?, updated_at = ? "
+                f"WHERE id = ? AND withheld_by IS NULL AND state IN ({marks})",
+                (by_user_id, now, task_id, *allowed),
+            )
+            if cursor.rowcount != 1:
+                return None
+        return await self.get(task_id)
 
     async def due_for_poll(self, now: float, limit: int) -> list[TaskRecord]:
         """Return in-flight tasks whose next check is due, oldest due first."""

@@ -18,6 +18,9 @@ from bot.kling.transport import RetryPolicy
 from bot.settings import Provider
 from tests.fake_kling import FakeKling
 
+# `backend`, `database_url` and `storage` on SQLite and PostgreSQL, and the summary line when PostgreSQL is away.
+pytest_plugins = ("tests.storage",)
+
 API_KEY = "test-api-key"
 ACCESS_KEY = "test-access-key"
 SECRET_KEY = "test-secret-key-0123456789abcdef"

@@ -10,6 +10,7 @@ from typing import Any
 from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import API_KEY
 from tests.fake_discord import FakeChannel, FakeDiscord, FakeUser
+from tests.fake_discord.components import TEXT_DISPLAY, is_v2, walk
 from tests.fake_kling import FakeKling
 
 
@@ -21,6 +22,23 @@ def has_files(suffix: str) -> Callable[[dict[str, Any]], bool]:
         return any(name.endswith(suffix) for name, _ in files)
 
     return check
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """Return what a message says: its content, or a media card's text displays, one per line."""
+    displays = [c["content"] for c in walk(message.get("components") or []) if c.get("type") == TEXT_DISPLAY]
+    return "\n".join(displays) if is_v2(int(message.get("flags") or 0)) else str(message.get("content") or "")
+
+
+def result_task(message: dict[str, Any]) -> str | None:
+    """Return the task a result post is for (a card's "-# Task <id>" line, a classic embed's footer), else None."""
+    text = text_of(message)
+    if ", your " not in text:
+        return None
+    if is_v2(int(message.get("flags") or 0)):
+        return text.rsplit("\n-# Task ", 1)[1] if "\n-# Task " in text else None
+    footers = [(embed.get("footer") or {}).get("text", "") for embed in message.get("embeds") or []]
+    return next((f.removeprefix("Task ") for f in footers if f.startswith("Task ")), None)
 
 
 @asynccontextmanager

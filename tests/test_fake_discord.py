@@ -20,6 +20,7 @@ from discord.ext import commands
 from PIL import Image
 
 from tests.fake_discord import MIB, FakeChannel, FakeDiscord, FakeInteraction, FakeUser
+from tests.fake_discord.components import check_message, resolve, walk
 from tests.fake_discord.errors import DiscordError
 from tests.fake_discord.messages import check_embeds
 
@@ -238,3 +239,63 @@ def test_embed_limits_are_discords(embed: dict[str, Any], where: str) -> None:
     assert (refused.value.status, refused.value.code) == (400, 50035)
     assert where in refused.value.errors
     check_embeds([{"fields": [{"name": "Prompt", "value": "x" * 1024}], "description": "x" * 4096}])
+
+
+V2 = 1 << 15
+
+
+def card(*children: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return a layout: one container holding `children`."""
+    return [{"type": 17, "components": list(children)}]
+
+
+def text(content: str) -> dict[str, Any]:
+    return {"type": 10, "content": content}
+
+
+def gallery(*names: str) -> dict[str, Any]:
+    return {"type": 12, "items": [{"media": {"url": f"attachment://{name}"}} for name in names]}
+
+
+def buttons(*custom_ids: str) -> dict[str, Any]:
+    return {"type": 1, "components": [{"type": 2, "style": 1, "label": "Go", "custom_id": c} for c in custom_ids]}
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"flags": V2, "content": "hi", "components": card(text("x"))}, "content"),
+        ({"flags": V2, "embeds": [{"title": "t"}], "components": card(text("x"))}, "embeds"),
+        ({"components": card(text("x"))}, "components.0.type"),
+        ({"flags": V2, "components": card(gallery())}, "components.0.components.0.items"),
+        ({"flags": V2, "components": card(gallery(*["a.png"] * 11))}, "components.0.components.0.items"),
+        ({"flags": V2, "components": card(gallery("missing.png"))}, "components.0.components.0.items.0.media.url"),
+        ({"flags": V2, "components": card(text("x" * 2000), text("x" * 2001))}, "components"),
+        ({"flags": V2, "components": [text(str(n)) for n in range(41)]}, "components"),
+        ({"flags": V2, "components": card(buttons("x" * 101))}, "components.0.components.0.components.0.custom_id"),
+        ({"flags": V2, "components": card(buttons("a", "a"))}, "components"),
+        ({"flags": V2, "components": card(buttons(*"abcdef"))}, "components.0.components.0.components"),
+        ({"flags": V2, "components": [{"type": 11, "media": {"url": "https://x/y.png"}}]}, "components.0.type"),
+        ({"flags": V2, "components": card({"type": 9, "components": [text("x")]})}, "components.0.components.0"),
+    ],
+)
+def test_components_v2_limits_are_discords(body: dict[str, Any], where: str) -> None:
+    """No content or embeds with the flag, no layout without it; galleries of 1–10 files the message carries;
+    4,000 characters of text and 40 components in all; custom ids of at most 100, unique; 5 buttons a row."""
+    with pytest.raises(DiscordError) as refused:
+        check_message(body, int(body.get("flags") or 0), {"a.png"})
+    assert (refused.value.status, refused.value.code) == (400, 50035)
+    assert refused.value.errors is not None
+    assert any(key.startswith(where) for key in refused.value.errors), refused.value.errors
+
+
+def test_a_card_is_accepted_and_stored_as_discord_stores_it() -> None:
+    """A valid card passes; stored, its components are numbered and the gallery points at the uploaded file."""
+    components = card(text("<@1>, your video is ready!"), gallery("0.mp4"), text("x" * 3000), buttons("kling:retry:1"))
+    check_message({"flags": V2, "content": None, "components": components}, V2, {"0.mp4"})
+    attachment = {"id": "9", "filename": "0.mp4", "url": "http://fake/0.mp4", "content_type": "video/mp4"}
+    stored = resolve(components, [attachment], V2)
+    assert [c["id"] for c in walk(stored)] == [1, 2, 3, 4, 5, 6]
+    media = stored[0]["components"][1]["items"][0]["media"]
+    assert (media["url"], media["content_type"], media["attachment_id"]) == ("http://fake/0.mp4", "video/mp4", "9")
+    check_message({"components": [buttons("a", "b")]}, 0, set())  # classic rows still go

@@ -83,4 +83,6 @@ def test_package_data_ships_with_the_install() -> None:
     assert config["bot.kling"] == ["*.toml"]
     assert config["db.migrations"] == ["*.sql"]
     assert list((ROOT / "db" / "migrations").glob("V*.sql"))
+    assert config["db.postgres.migrations"] == ["*.sql"]
+    assert list((ROOT / "db" / "postgres" / "migrations").glob("V*.sql"))
     assert (ROOT / "bot" / "kling" / "catalogue.toml").exists()

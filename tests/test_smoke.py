@@ -14,7 +14,7 @@ from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import API_KEY
 from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling, SystemClock, make_jpeg, make_png
-from tests.smoke_helpers import has_files, simulator_bot
+from tests.smoke_helpers import has_files, simulator_bot, text_of
 
 WAIT = 30.0
 
@@ -58,7 +58,7 @@ async def test_blend_two_images_end_to_end(bot: BotProcess) -> None:
         posted = await bot.discord.wait_for_message(channel, predicate=has_video, timeout=60)
     except TimeoutError:
         pytest.fail("no video was posted:\n" + bot.log_file.read_text()[-4000:])
-    assert str(posted["content"]).startswith(f"<@{alice.id}>")
+    assert text_of(posted).startswith(f"### Blended video\n<@{alice.id}>, your video is ready!")
     ((_, video),) = posted["attachments_data"]
     assert video == bot.kling.video_bytes
     assert len(bot.kling.creates_by_external_id) == 1

@@ -18,8 +18,7 @@ from discord import app_commands
 
 from bot.discord.replies import reply_private
 from bot.settings import DiscordSettings
-from db.audit import SqliteAudit
-from db.guilds import SqliteGuilds
+from db.repository import AuditRepository, GuildRepository
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ class GuildGate:
     """Answers "may this server use the bot?" and tells operators about servers that wait."""
 
     def __init__(
-        self, client: discord.Client, settings: DiscordSettings, guilds: SqliteGuilds, audit: SqliteAudit
+        self, client: discord.Client, settings: DiscordSettings, guilds: GuildRepository, audit: AuditRepository
     ) -> None:
         self._client = client
         self._settings = settings

@@ -11,7 +11,7 @@ import discord
 from bot.discord.access import GuildGate
 from bot.discord.replies import NO_MENTIONS
 from bot.engine import BudgetAlert, OperatorNotice
-from db.guilds import SqliteGuilds
+from db.repository import GuildRepository
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class AlertPoster:
     """Implements the engine's `AlertSink` with Discord messages."""
 
     def __init__(
-        self, client: discord.Client, gate: GuildGate, guilds: SqliteGuilds, price: Callable[[Decimal], str]
+        self, client: discord.Client, gate: GuildGate, guilds: GuildRepository, price: Callable[[Decimal], str]
     ) -> None:
         self._client = client
         self._gate = gate

@@ -18,12 +18,13 @@ from bot.discord.results import ResultPresenter
 from bot.discord.services import Services
 from bot.discord.status import StatusBoard
 from bot.discord.sync import sync_commands
-from bot.engine import build_engine
+from bot.engine import Progress, build_engine
 from bot.vocabulary import TaskKind
+from db.models import TaskRecord
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.video", "cogs.image", "cogs.tasks", "cogs.quota", "cogs.admin")
+EXTENSIONS = ("cogs.video", "cogs.image", "cogs.tasks", "cogs.quota", "cogs.admin", "cogs.settings", "cogs.presets")
 MEGABYTE = 1024 * 1024
 
 
@@ -49,13 +50,15 @@ class KlingBot(commands.Bot):
         self.tree.gate = self.gate
         self.storage = services.storage
         self.provider = services.provider
-        self.status_board = StatusBoard(self, services.storage)
+        # The status shows the engine's estimate of the time left, read as each status is drawn (after start).
+        self.status_board = StatusBoard(self, services.storage, progress=self._progress)
         cap = settings.discord.max_upload_mb
         self.results = ResultPresenter(
             settings.storage.archive_dir / "fitted",
             upload_cap=int(cap * MEGABYTE) if cap is not None else None,
             price=settings.quota.money,
             lip_sync=services.provider.catalogue.offers(TaskKind.LIP_SYNC, services.provider.provider),
+            cards=settings.discord.result_cards,
         )
         port = DiscordDelivery(self, self.status_board, self.results, services.metrics)
         alerts = AlertPoster(self, self.gate, services.storage.guilds, settings.quota.money)
@@ -70,11 +73,12 @@ class KlingBot(commands.Bot):
             services.provider,
             services.storage.audit,
             self.gate,
+            members=services.storage.members,
             price=settings.quota.money,
         )
         actions = ButtonActions(
             services.storage.tasks, self.desk, self.results, self.gate,
-            clock=self.engine.now, lip_sync=services.provider.catalogue.lip_sync,
+            clock=self.engine.now, lip_sync=services.provider.catalogue.lip_sync, engine=self.engine,
         )  # fmt: skip
         self._buttons = bound_task_button(actions)
         self.start_engine = start_engine
@@ -93,6 +97,9 @@ class KlingBot(commands.Bot):
         if self.start_engine:
             # Not yet: until the gateway is ready the channel cache is empty, and every delivery would go astray.
             self._engine_starter = asyncio.create_task(self._start_engine_when_ready(), name="engine-start")
+
+    async def _progress(self, task: TaskRecord) -> Progress:
+        return await self.engine.progress(task)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """A new server: under GUILD_POLICY=approval it waits, and the operators are asked."""

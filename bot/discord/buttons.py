@@ -1,4 +1,5 @@
-"""Buttons on results that keep working after restarts: Retry, DM me, Lip sync, Delete (owner or admin only)."""
+"""Buttons that keep working after restarts (owner or admin only): on results Retry, Vary, Remix, DM me, Lip sync,
+Delete; on a live status Cancel, and "Don't post it" for a task Kling already has."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from typing import Any, ClassVar
 import discord
 
 from bot.discord.access import GuildGate
+from bot.discord.cancel import CANCEL_LOOK, WITHHOLD_LOOK, press_cancel, press_withhold
 from bot.discord.desk import RequestDesk
 from bot.discord.errors import CommandRefusedError, report
 from bot.discord.intake import lip_sync_request, lip_sync_video, read_audio
 from bot.discord.permissions import is_admin
+from bot.discord.remix import REMIXABLE, RemixModal
 from bot.discord.replies import reply_private
 from bot.discord.results import DM_UPLOAD_LIMIT, ResultPresenter
+from bot.engine import Engine
 from bot.kling.catalogue import LipSyncSpec
 from bot.vocabulary import Outcome
 from db.models import TaskRecord
@@ -24,19 +28,25 @@ from db.repository import TaskRepository
 
 log = logging.getLogger(__name__)
 
-TEMPLATE = r"kling:(?P<action>retry|dm|lipsync|delete):(?P<task>[0-9a-f-]{36})"
+TEMPLATE = r"kling:(?P<action>retry|vary|remix|dm|lipsync|delete|cancel|withhold):(?P<task>[0-9a-f-]{36})"
 LOOKS = {
     "retry": ("Retry", "🔁", discord.ButtonStyle.primary),
+    "vary": ("Vary", "🎲", discord.ButtonStyle.secondary),
+    "remix": ("Remix", "✏️", discord.ButtonStyle.secondary),
     "dm": ("DM me", "📩", discord.ButtonStyle.secondary),
     "lipsync": ("Lip sync", "🗣️", discord.ButtonStyle.secondary),
     "delete": ("Delete", "🗑️", discord.ButtonStyle.danger),
+    "cancel": CANCEL_LOOK,
+    "withhold": WITHHOLD_LOOK,
 }
+AGAIN = frozenset({"retry", "vary", "remix"})  # the first row: ways to go again
 AUDIO_LABEL = "Audio: MP3 or WAV, 2–60 s, up to 5 MB"
 
 
 @dataclass(frozen=True)
 class ButtonActions:
-    """What the buttons act with: the tasks, the request desk (Retry, Lip sync) and the result renderer (DM me).
+    """What the buttons act with: the tasks, the request desk (Retry, Vary, Remix, Lip sync), the result renderer
+    (DM me) and the engine (Cancel, Don't post it).
 
     Lip sync refuses videos Kling no longer keeps: `clock` is the engine's time (Unix seconds) that results'
     `finished_at` is measured in, `lip_sync` the catalogue's rules.
@@ -48,11 +58,24 @@ class ButtonActions:
     gate: GuildGate  # a server denied since the result was posted can't spend through its buttons
     clock: Callable[[], float]
     lip_sync: LipSyncSpec
+    engine: Engine
 
     async def retry(self, interaction: discord.Interaction, task: TaskRecord) -> None:
         """Queue the same request again, from the kept input images."""
         await self.desk.begin(interaction)
         await self.desk.resubmit(interaction, task)
+
+    async def remix_form(self, interaction: discord.Interaction, task: TaskRecord) -> None:
+        """Open the form with the task's texts, to change and run again with the same images and options."""
+        await interaction.response.send_modal(RemixModal(self.desk, self.gate, task))
+
+    async def cancel(self, interaction: discord.Interaction, task: TaskRecord) -> None:
+        """Cancel the task (refunded if it still waits), or offer to keep it from being posted."""
+        await press_cancel(interaction, task, self.engine)
+
+    async def withhold(self, interaction: discord.Interaction, task: TaskRecord) -> None:
+        """Keep the task's result from being posted."""
+        await press_withhold(interaction, task, self.engine)
 
     async def dm_me(self, interaction: discord.Interaction, task: TaskRecord) -> None:
         """Send the result to the presser's DMs."""
@@ -83,7 +106,10 @@ class ButtonActions:
 
     def action(self, name: str) -> Callable[[discord.Interaction, TaskRecord], Awaitable[None]]:
         """Return the handler of one button."""
-        handlers = {"retry": self.retry, "dm": self.dm_me, "lipsync": self.lip_sync_form, "delete": self.delete}
+        handlers = {
+            "retry": self.retry, "vary": self.retry, "remix": self.remix_form, "dm": self.dm_me,
+            "lipsync": self.lip_sync_form, "delete": self.delete, "cancel": self.cancel, "withhold": self.withhold,
+        }  # fmt: skip
         return handlers[name]
 
 
@@ -186,19 +212,28 @@ class ResultButtons(discord.ui.View):
 
 
 def result_view(task: TaskRecord, *, lip_sync: bool) -> discord.ui.View:
-    """Return the buttons for a finished task's message (Lip sync where the provider offers it)."""
+    """Return the buttons for a finished task's message: going again on the first row, the rest on the second."""
     view = ResultButtons(timeout=None)
-    names = ["retry"]
+    for name in result_actions(task, lip_sync=lip_sync):
+        item = button(name, task.id)
+        item.row = 0 if name in AGAIN else 1
+        view.add_item(item)
+    return view
+
+
+def result_actions(task: TaskRecord, *, lip_sync: bool) -> list[str]:
+    """Return the actions a finished task offers: Vary (another take) on a success or Retry on a failure, Remix
+    where it has a prompt, DM me, Lip sync where the provider offers it, Delete."""
+    # Going again: Vary (another take) after a success, Retry after a failure — the same action, one button.
+    names = ["vary" if task.outcome is Outcome.SUCCEEDED else "retry"]
+    if task.kind in REMIXABLE:
+        names.append("remix")
     if task.outcome is Outcome.SUCCEEDED:
         names.append("dm")
-        if (
-            lip_sync and task.kind.makes_video and task.result_video_ids
-        ):  # Kling names the video by its id for follow-ups
+        if lip_sync and task.kind.makes_video and task.result_video_ids:  # Kling names the video by its id
             names.append("lipsync")
     names.append("delete")
-    for name in names:
-        view.add_item(button(name, task.id))
-    return view
+    return names
 
 
 def button(action: str, task_id: str) -> discord.ui.Button[Any]:

@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Literal
 
 import discord
 
 from bot.content import blocked
 from bot.discord.access import GuildGate
-from bot.discord.embeds import Price, title_of
+from bot.discord.defaults import Filled, Layer, fill, used_line, with_preset_text
+from bot.discord.embeds import Price, fit, title_of
 from bot.discord.errors import CommandRefusedError
 from bot.discord.fixes import FixView
 from bot.discord.permissions import role_ids
+from bot.discord.presets import NAME_SHOWN, find_preset, preset_choices, preset_notes
 from bot.discord.replies import reply_private
 from bot.discord.status import StatusBoard
-from bot.engine import Engine, Submission
-from bot.kling.catalogue import ModelSpec
+from bot.engine import Engine, Overrides, Submission
 from bot.kling.errors import InvalidRequestError
 from bot.kling.models import TaskRequest
 from bot.kling.provider import ProviderClient
 from bot.vocabulary import TaskKind
-from db.audit import SqliteAudit
-from db.guilds import SqliteGuilds
-from db.models import TaskRecord
+from db.models import MemberSettings, Preset, TaskRecord
+from db.repository import AuditRepository, GuildRepository, MemberRepository
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,17 @@ class RequestDesk:
     def __init__(
         self,
         engine: Engine,
-        guilds: SqliteGuilds,
+        guilds: GuildRepository,
         status: StatusBoard,
         provider: ProviderClient,
-        audit: SqliteAudit,
+        audit: AuditRepository,
         gate: GuildGate,
         *,
+        members: MemberRepository,
         price: Price | None = None,
     ) -> None:
         self._engine = engine
+        self._members = members
         self._gate = gate
         self._audit = audit
         self._price = price
@@ -66,19 +68,32 @@ class RequestDesk:
             raise CommandRefusedError(f"Kling isn't enabled in this channel. Try {places}.")
 
     async def submit(
-        self, interaction: discord.Interaction, request: TaskRequest, notes: Iterable[str] = ()
+        self,
+        interaction: discord.Interaction,
+        request: TaskRequest,
+        notes: Iterable[str] = (),
+        *,
+        given: Collection[str] | None = None,
+        preset: str | None = None,
     ) -> TaskRecord | None:
         """Queue `request` for the member (after `begin`), post its live status, and confirm privately.
 
+        The options the member left out (those not in `given`; without it, those the request holds None for)
+        come from the `preset` named, then the member's /settings, then the server's defaults, where they fit.
         A request the model's rules refuse, where one change would make it go, gets the refusal with that
         change as a button (and None is returned); any other refusal is raised for the error handler.
         """
         guild_id, channel_id = _place(interaction)
+        member = await self._members.settings(guild_id, interaction.user.id)
+        chosen = await find_preset(self._members, guild_id, interaction.user.id, preset) if preset else None
+        if chosen is not None:
+            request = with_preset_text(request, chosen)
         await self._check_rules(guild_id, (request.prompt, request.negative_prompt, *_shot_prompts(request)))
-        request = await self._with_guild_defaults(guild_id, request)
+        filled = await self._filled(guild_id, request, given, chosen, member)
+        request = filled.request
         try:
             task = await self._engine.submit(
-                Submission(guild_id, channel_id, interaction.user.id, request, role_ids(interaction))
+                Submission(guild_id, channel_id, interaction.user.id, request, role_ids(interaction), member.delivery)
             )
         except InvalidRequestError as exc:
             if exc.fix is None:
@@ -86,7 +101,8 @@ class RequestDesk:
             view = FixView(request, exc.fix, notes, interaction.user.id, self._resend)
             await reply_private(interaction, exc.user_message, view=view)
             return None
-        await self._announce(interaction, task, notes)
+        used = used_line(task.params, filled.sources)
+        await self._announce(interaction, task, [*([used] if used else []), *preset_notes(chosen), *notes])
         return task
 
     async def _resend(self, interaction: discord.Interaction, request: TaskRequest, notes: Iterable[str]) -> None:
@@ -95,15 +111,20 @@ class RequestDesk:
         await self.begin(interaction)
         await self.submit(interaction, request, notes)
 
-    async def resubmit(self, interaction: discord.Interaction, task: TaskRecord) -> TaskRecord:
-        """Queue `task`'s request again for the member pressing Retry (after `begin`)."""
+    async def resubmit(
+        self, interaction: discord.Interaction, task: TaskRecord, overrides: Overrides | None = None
+    ) -> TaskRecord:
+        """Queue `task`'s request again for the member pressing Retry or Vary (after `begin`); with `overrides`,
+        with new texts (Remix). The server's rules see the texts that will be sent."""
         guild_id, channel_id = _place(interaction)
-        shots = [str(shot.get("prompt") or "") for shot in task.params.get("shots") or []]
-        texts = [str(task.params.get(key) or "") for key in ("prompt", "negative_prompt")]
+        params = overrides.applied_to(task.params) if overrides is not None else task.params
+        shots = [str(shot.get("prompt") or "") for shot in params.get("shots") or []]
+        texts = [str(params.get(key) or "") for key in ("prompt", "negative_prompt")]
         await self._check_rules(guild_id, [*texts, *shots])
+        member = await self._members.settings(guild_id, interaction.user.id)
         again = await self._engine.resubmit(
             task.id, guild_id=guild_id, channel_id=channel_id, user_id=interaction.user.id,
-            role_ids=role_ids(interaction),
+            role_ids=role_ids(interaction), deliver_to=member.delivery, overrides=overrides,
         )  # fmt: skip
         await self._announce(interaction, again, ())
         return again
@@ -137,38 +158,55 @@ class RequestDesk:
             return task
         return await self._engine.relocate(task.id, thread.id) or task
 
-    async def default_model(self, guild_id: int | None, kind: TaskKind) -> str | None:
-        """Return the model a request of `kind` gets when the member names none: the server's, else the catalogue's."""
+    async def default_model(self, guild_id: int | None, kind: TaskKind, user_id: int | None = None) -> str | None:
+        """Return the model a request of `kind` gets when the member names none: theirs (/settings), the server's,
+        else the catalogue's."""
         catalogue, provider = self._provider.catalogue, self._provider.provider
+        names = []
         if guild_id is not None:
-            chosen = (await self._guilds.settings(guild_id)).default_model
-            spec = catalogue.find(chosen, kind) if chosen else None
+            if user_id is not None:
+                names.append((await self._members.settings(guild_id, user_id)).model)
+            names.append((await self._guilds.settings(guild_id)).default_model)
+        for name in names:
+            spec = catalogue.find(name, kind) if name else None
             if spec is not None and not spec.retired and provider in spec.providers:
                 return spec.name
         default = catalogue.default_model(kind, provider)
         return default.name if default else None
 
-    async def _with_guild_defaults(self, guild_id: int, request: TaskRequest) -> TaskRequest:
-        """Fill the model and mode the member left empty with the guild's defaults, where they fit this kind."""
-        if request.model is not None:
-            return request
-        settings = await self._guilds.settings(guild_id)
-        catalogue = self._provider.catalogue
-        spec = catalogue.find(settings.default_model, request.kind) if settings.default_model else None
-        if spec is None or spec.retired or self._provider.provider not in spec.providers or not _fits(spec, request):
-            return request
-        update: dict[str, object] = {"model": spec.name}
-        mode = settings.default_mode
-        if getattr(request, "mode", None) is None and mode in spec.modes and _mode_fits(spec, mode, request):
-            update["mode"] = mode
-        return request.model_copy(update=update)
+    async def _filled(
+        self,
+        guild_id: int,
+        request: TaskRequest,
+        given: Collection[str] | None,
+        preset: Preset | None,
+        member: MemberSettings,
+    ) -> Filled:
+        """Fill what the member left out: from the preset, their settings, the server's defaults, where they fit."""
+        server = await self._guilds.settings(guild_id)
+        layers = [
+            *([Layer(f"preset “{fit(preset.name, NAME_SHOWN)}”", preset.chosen())] if preset else []),
+            Layer("your /settings", member.chosen()),
+            Layer("the server's default", {"model": server.default_model, "mode": server.default_mode}),
+        ]
+        return fill(request, given, layers, self._provider.catalogue, self._provider.provider)
+
+    async def preset_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[discord.app_commands.Choice[str]]:
+        """Offer the member's own presets, then the server's, whose name contains what was typed."""
+        if interaction.guild is None:
+            return []
+        mine = await self._members.presets(interaction.guild.id, interaction.user.id)
+        return preset_choices([*mine, *await self._members.presets(interaction.guild.id, None)], current)
 
 
 def confirmation(task: TaskRecord, position: int | None, notes: Iterable[str], price: Price | None = None) -> str:
     """Return the private confirmation: the task id, where it stands, its cost, what was fixed silently."""
     place = f"#{position} in line" if position else "starting now"
     cost = f"{task.units_reserved} units" + (f", {price(task.units_reserved)}" if price is not None else "")
-    lines = [f"Queued as `{task.id}` ({place}, {cost}). I'll post the result here and ping you."]
+    where = "I'll send you the result by DM." if task.deliver_to == "dm" else "I'll post the result here and ping you."
+    lines = [f"Queued as `{task.id}` ({place}, {cost}). {where}"]
     lines.extend(f"• {note}" for note in notes)
     return "\n".join(lines)
 
@@ -186,23 +224,6 @@ def home_channel_id(channel: object) -> int:
     if isinstance(channel, discord.Thread) and channel.parent_id is not None:
         return channel.parent_id
     return getattr(channel, "id", 0)
-
-
-def _fits(spec: ModelSpec, request: TaskRequest) -> bool:
-    """Return True when a server's default model can make what was asked: its length, sound, storyboard."""
-    duration = getattr(request, "duration", None)
-    if request.kind.makes_video and spec.durations and duration not in spec.durations:
-        return False
-    if getattr(request, "sound", False) and not spec.sound:
-        return False
-    return not (getattr(request, "shot_type", None) and not spec.storyboards)
-
-
-def _mode_fits(spec: ModelSpec, mode: str, request: TaskRequest) -> bool:
-    """Return True when a server's default mode can make what was asked (else the model picks one that can)."""
-    if getattr(request, "sound", False) and mode not in spec.sound:
-        return False
-    return not (getattr(request, "image_tail", None) is not None and mode not in spec.image_tail)
 
 
 def _shot_prompts(request: TaskRequest) -> list[str]:

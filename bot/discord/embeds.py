@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import discord
 
+from bot.discord.eta import time_left_words
+from bot.engine import Progress
 from bot.vocabulary import Outcome, TaskKind, TaskState
 from db.models import TaskRecord
 
@@ -72,19 +74,39 @@ def prompt_of(task: TaskRecord, limit: int = FIELD_VALUE_MAX) -> str:
     return fit(str(task.params.get("prompt") or "").strip() or "(no prompt)", limit)
 
 
-def status_embed(task: TaskRecord, queue_position: int | None) -> discord.Embed:
-    """Return the live status: state, place in the queue, elapsed time (Discord renders it live)."""
-    line = STATE_LINES[task.state]
+def state_line(task: TaskRecord) -> str:
+    """Return where the task stands in a line; a cancelled or withheld task says so, and by whom."""
+    who = f"<@{task.withheld_by}>"
+    if task.outcome is Outcome.CANCELLED:
+        return f"🚫 Cancelled by {who}; nothing was charged"
+    if task.withheld_by is None:
+        return STATE_LINES[task.state]
+    if task.outcome is Outcome.SUCCEEDED:
+        return f"🔒 Finished — not posted (withheld by {who})"
+    if task.outcome is Outcome.FAILED:
+        return f"❌ Failed — not posted (withheld by {who})"
+    return f"{STATE_LINES[task.state]} — it won't be posted (withheld by {who})"
+
+
+def status_embed(task: TaskRecord, queue_position: int | None, progress: Progress | None = None) -> discord.Embed:
+    """Return the live status: state, place in the queue, time left (from `progress`), elapsed and expected
+    times (Discord renders those live)."""
+    line = state_line(task)
     if task.state is TaskState.QUEUED and queue_position is not None:
         line += f" — #{queue_position} in line"
-    if task.state is TaskState.FAILED and task.error_reason:
+    if progress is not None and progress.seconds_left is not None:
+        line += f" · {time_left_words(progress.seconds_left)}"
+    if task.outcome is Outcome.FAILED and task.error_reason and (task.state is TaskState.FAILED or task.withheld_by):
         line += f": {fit(task.error_reason, REASON_PREVIEW)}"
     embed = discord.Embed(title=title_of(task), description=line, colour=STATUS_COLOUR)
     embed.add_field(name="Prompt", value=prompt_of(task), inline=False)
     embed.add_field(name="Requested by", value=f"<@{task.user_id}>")
     embed.add_field(name="Started", value=f"<t:{int(task.created_at)}:R>")
-    if task.state in (TaskState.SUBMITTED, TaskState.PROCESSING) and task.expected_at is not None:
-        embed.add_field(name="Expected", value=f"<t:{int(task.expected_at)}:R>")  # learned from recent tasks
+    finish = progress.finish_at if progress is not None else None
+    if finish is None and task.state in (TaskState.SUBMITTED, TaskState.PROCESSING):
+        finish = task.expected_at
+    if finish is not None:
+        embed.add_field(name="Expected", value=f"<t:{int(finish)}:R>")  # learned from recent tasks
     embed.set_footer(text=f"Task {task.id} · live status")  # unlike a result's footer, on purpose
     return embed
 

@@ -8,6 +8,7 @@ import logging
 import discord
 
 from bot.discord.buttons import result_view
+from bot.discord.cards import texts_of
 from bot.discord.files import ResultFiles, links_only
 from bot.discord.results import DM_UPLOAD_LIMIT, ResultPresenter, marker
 from bot.discord.status import StatusBoard
@@ -58,6 +59,11 @@ class DiscordDelivery:
         return channel if isinstance(channel, PostableChannel) else None
 
     async def _deliver(self, task: TaskRecord) -> DeliveryReceipt:
+        if task.deliver_to == "dm":  # the requester's choice in /settings; with their DMs closed, the channel
+            try:
+                return await self._deliver_by_dm(task)
+            except DeliveryError as exc:
+                log.info("Task %s: can't DM the requester (%s); posting in the channel", task.id, exc)
         channel = await self._channel(task.channel_id)
         if channel is not None:
             try:
@@ -138,7 +144,11 @@ class DiscordDelivery:
     async def _send_or_plain(
         self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles
     ) -> discord.Message:
-        """Post the rich result; if Discord refuses its form (400), post it as plain text: never lose a result."""
+        """Post the result as a media card, else the classic rich message, else plain text: whichever form Discord
+        refuses (400), the next one goes out, so a result is never lost.
+        """
+        if (posted := await self._send_card(target, task, files)) is not None:
+            return posted
         message = self._results.announcement(task, files)
         try:
             return await self._send(target, task, files, content=message.content, embed=message.embed, buttons=True)
@@ -150,6 +160,28 @@ class DiscordDelivery:
             target, task, files, content=self._results.plain(task, files), embed=None, buttons=False
         )
 
+    async def _send_card(
+        self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles
+    ) -> discord.Message | None:
+        """Post the result as a media card; return None where it isn't one, or Discord refused its form (400)."""
+        buttons = result_view(task, lip_sync=self._results.lip_sync).children
+        try:
+            card = self._results.card(task, files, buttons)
+        except ValueError as exc:  # discord.py's own check of Discord's limits
+            log.warning("Task %s: the result doesn't fit a media card (%s); posting the classic message", task.id, exc)
+            return None
+        if card is None:
+            return None
+        try:
+            return await target.send(
+                view=card, files=files.discord_files(), allowed_mentions=_requester_only(task), nonce=nonce_for(task)
+            )
+        except discord.HTTPException as exc:
+            if exc.status != 400 or exc.code == UPLOAD_REFUSED:
+                raise
+            log.warning("Task %s: Discord refused the media card (%s); posting the classic message", task.id, exc)
+        return None
+
     async def _send(
         self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles, *,
         content: str | None, embed: discord.Embed | None, buttons: bool,
@@ -159,13 +191,20 @@ class DiscordDelivery:
             embed=embed if embed is not None else discord.utils.MISSING,
             files=files.discord_files(),
             view=result_view(task, lip_sync=self._results.lip_sync) if buttons else discord.utils.MISSING,
-            allowed_mentions=discord.AllowedMentions(
-                everyone=False, roles=False, replied_user=False, users=[discord.Object(task.user_id)]
-            ),
+            allowed_mentions=_requester_only(task),
             nonce=nonce_for(task),
         )
 
 
+def _requester_only(task: TaskRecord) -> discord.AllowedMentions:
+    """Let the post ping its requester and no one else (a prompt may hold @everyone or others' mentions)."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(task.user_id)]
+    )
+
+
 def _carries(message: discord.Message, task: TaskRecord) -> bool:
+    """Return whether the message is this task's result: the marker ends its text or a card's, or is its footer."""
     in_footer = any((embed.footer.text or "") == f"Task {task.id}" for embed in message.embeds)
-    return in_footer or message.content.endswith(marker(task))
+    in_card = any(text.endswith(marker(task)) for text in texts_of(message))
+    return in_footer or in_card or message.content.endswith(marker(task))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import discord
 
+from bot.discord.cards import ResultCard, build_card, fits_a_card
 from bot.discord.embeds import Price, result_embed
 from bot.discord.files import ResultFiles, choose_files
 from bot.discord.replies import MESSAGE_MAX
@@ -28,15 +31,21 @@ class ResultMessage:
 
 
 class ResultPresenter:
-    """Renders finished tasks for the channel, a DM or a private copy, within the upload limit there."""
+    """Renders finished tasks for the channel, a DM or a private copy, within the upload limit there.
+
+    A posted result is a media card where one shows it (`card`), else the classic message (`announcement`): a
+    failure, a link with a poster, or a card Discord refused. Private copies (`copy`) are classic.
+    """
 
     def __init__(
-        self, workdir: Path, *, upload_cap: int | None = None, price: Price | None = None, lip_sync: bool = False
-    ) -> None:
+        self, workdir: Path, *, upload_cap: int | None = None, price: Price | None = None, lip_sync: bool = False,
+        cards: bool = True,
+    ) -> None:  # fmt: skip
         self._workdir = workdir  # re-encoded copies live here, one folder per task and size
         self._upload_cap = upload_cap
         self._price = price
         self.lip_sync = lip_sync  # the provider offers lip sync: videos get its button
+        self._cards = cards  # the operator may turn cards off (DISCORD_RESULT_CARDS=false)
 
     def limit(self, allowed: int) -> int:
         """Return the upload limit to use where Discord allows `allowed` bytes (the operator may cap it)."""
@@ -49,6 +58,15 @@ class ResultPresenter:
     def announcement(self, task: TaskRecord, files: ResultFiles) -> ResultMessage:
         """Return the public post: the requester's mention and the outcome, the links, the embed."""
         return ResultMessage(_with_links(headline(task), files), result_embed(task, files.note, self._price), files)
+
+    def card(self, task: TaskRecord, files: ResultFiles, buttons: Sequence[discord.ui.Item[Any]]) -> ResultCard | None:
+        """Return the public post as a media card with `buttons`, or None where the classic message is the form.
+
+        Raises ValueError where discord.py finds the card over Discord's limits.
+        """
+        if not self._cards or task.outcome is not Outcome.SUCCEEDED or not fits_a_card(files):
+            return None
+        return build_card(task, files, buttons, headline=headline(task), marker=marker(task), price=self._price)
 
     def plain(self, task: TaskRecord, files: ResultFiles) -> str:
         """Return the result as plain text (for when Discord refuses the embed): never more than a message holds."""
@@ -75,7 +93,7 @@ def headline(task: TaskRecord) -> str:
 
 
 def marker(task: TaskRecord) -> str:
-    """Return the line that lets a plain result be found again (an embed result carries it in its footer)."""
+    """Return the line that lets a plain result or a card be found again (an embed result has it in its footer)."""
     return f"-# Task {task.id}"
 
 

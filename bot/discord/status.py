@@ -10,13 +10,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import discord
 
+from bot.discord.cancel import status_view
 from bot.discord.embeds import status_embed
 from bot.discord.replies import NO_MENTIONS
-from bot.vocabulary import TaskState
+from bot.engine import Progress
+from bot.vocabulary import ACTIVE_STATES, TaskState
 from db import Storage
 from db.models import TaskRecord
 
@@ -29,6 +31,7 @@ FINAL_RETRY = 30.0
 PARALLEL_EDITS = 8  # edits under way at once (each message has at most one)
 MAX_PENDING = 1000  # tasks with an edit waiting; past this, non-final changes are dropped (the next one shows)
 FINAL = (TaskState.DELIVERED, TaskState.DELIVERY_FAILED)
+ProgressSource = Callable[[TaskRecord], Awaitable[Progress]]
 StatusChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.PartialMessageable
 
 
@@ -50,8 +53,10 @@ class StatusBoard:
         edit_timeout: float = EDIT_TIMEOUT,
         max_pending: int = MAX_PENDING,
         final_retry: float = FINAL_RETRY,
+        progress: ProgressSource | None = None,
     ) -> None:
         self._client = client
+        self._progress = progress  # the engine's estimate, read when a status is drawn (never an extra edit)
         self._storage = storage
         self._min_interval = min_interval
         self._clock = clock
@@ -63,6 +68,7 @@ class StatusBoard:
         self._latest: dict[str, TaskRecord] = {}
         self._due: dict[str, float] = {}
         self._final_tries: dict[str, int] = {}
+        self._stopped: set[str] = set()  # tasks whose cancel or withhold has been shown (or is on its way)
         self._sending: set[str] = set()
         self._senders: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(PARALLEL_EDITS)
@@ -72,8 +78,11 @@ class StatusBoard:
     async def post(self, task: TaskRecord, queue_position: int | None) -> None:
         """Post the first status message in the task's channel and remember it."""
         channel = self._channel(task)
+        progress = await self._progress_of(task)
+        embed = status_embed(task, queue_position, progress)
+        buttons = status_view(task) or discord.utils.MISSING
         try:
-            message = await channel.send(embed=status_embed(task, queue_position), allowed_mentions=NO_MENTIONS)
+            message = await channel.send(embed=embed, view=buttons, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("Task %s: can't post its status in channel %s: %s", task.id, task.channel_id, exc)
             return
@@ -103,7 +112,13 @@ class StatusBoard:
             return
         self._latest[task.id] = task
         earliest = self._last_edit.get(task.id, float("-inf")) + self._min_interval
-        due = self._clock() if final else max(earliest, self._clock())
+        # A cancel or "Don't post it" shows at once: the presser is looking (it happens once per task).
+        stopped = task.withheld_by is not None and task.id not in self._stopped
+        if stopped:
+            self._stopped.add(task.id)
+        if final:
+            self._stopped.discard(task.id)
+        due = self._clock() if final or stopped else max(earliest, self._clock())
         self._due[task.id] = min(due, self._due.get(task.id, due))
         self._ensure_runner()
         self._wake.set()
@@ -129,6 +144,8 @@ class StatusBoard:
                 del self._due[task_id]
                 self._start_send(task_id)
             if not self._due:
+                if not self._sending:
+                    return  # idle: the next change starts the runner again (an idle task would outlive its cause)
                 await self._wake.wait()
                 continue
             target = min(self._due.values())
@@ -180,13 +197,27 @@ class StatusBoard:
         self._last_edit[task.id] = self._clock()
         if task.state in FINAL:
             self._last_edit.pop(task.id, None)
-        position = await self._storage.tasks.queue_position(task.id) if task.state is TaskState.QUEUED else None
-        embed = status_embed(task, position)
+        progress = await self._progress_of(task)
+        if progress is not None:
+            position = progress.queue_position
+        else:
+            position = await self._storage.tasks.queue_position(task.id) if task.state is TaskState.QUEUED else None
+        embed = status_embed(task, position, progress)
         if task.delivery_message_id is not None and task.state is TaskState.DELIVERED:
             embed.description = f"{embed.description} — [jump to the result]({message_url(task)})"
         channel = self._channel(task)
         assert task.status_message_id is not None  # noqa: S101 - checked by _send
-        await channel.get_partial_message(task.status_message_id).edit(embed=embed)
+        await channel.get_partial_message(task.status_message_id).edit(embed=embed, view=status_view(task))
+
+    async def _progress_of(self, task: TaskRecord) -> Progress | None:
+        """Return the task's place and time left while it is under way (a failed estimate just isn't shown)."""
+        if self._progress is None or task.state not in ACTIVE_STATES:
+            return None
+        try:
+            return await self._progress(task)
+        except Exception:
+            log.exception("Task %s: can't estimate its time left", task.id)
+            return None
 
 
 def message_url(task: TaskRecord) -> str:

@@ -10,7 +10,7 @@ import time
 import discord
 from discord import app_commands
 
-from db.guilds import SqliteGuilds
+from db.repository import GuildRepository
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def commands_digest(tree: app_commands.CommandTree[discord.Client], guild: disco
 
 async def sync_commands(
     tree: app_commands.CommandTree[discord.Client],
-    guilds: SqliteGuilds,
+    guilds: GuildRepository,
     *,
     dev_guild_id: int | None,
     force: bool = False,

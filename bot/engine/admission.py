@@ -28,7 +28,7 @@ from bot.quota import (
     standing,
 )
 from bot.settings import QuotaSettings
-from db.models import NewTask, QuotaLimits, TaskRecord, Usage
+from db.models import Delivery, NewTask, QuotaLimits, TaskRecord, Usage
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class Submission:
     user_id: int
     request: TaskRequest
     role_ids: tuple[int, ...] = ()
+    deliver_to: Delivery = "channel"  # the requester may ask for the result by DM
 
 
 class Admission:
@@ -94,6 +95,7 @@ class Admission:
             # An image task holds a slot per image; never more than the cap, or it could never start.
             slots=min(getattr(prepared.request, "n", 1), ctx.settings.provider_max_concurrent),
             units=prepared.units,
+            deliver_to=submission.deliver_to,
         )
         now = ctx.clock.now()
         seen: list[Usage] = []

@@ -38,6 +38,9 @@ class Alerts:
         self._ctx = ctx
         self._sink = sink
         self._sending: set[asyncio.Task[None]] = set()
+        # One alert at a time, in the order raised: "sent within?" then "remember" is not atomic, so a second
+        # alert for the same key must wait for the first one's mark (on PostgreSQL the reads really overlap).
+        self._one_at_a_time = asyncio.Lock()
 
     def after_reservation(self, usage: Usage, limits: QuotaLimits, cost: Decimal, guild_id: int) -> None:
         """Send the alerts this reservation (`usage` was read just before it) made due."""
@@ -71,16 +74,18 @@ class Alerts:
 
     async def _budget(self, alert: BudgetAlert, window: float) -> None:
         key = f"alert:{alert.limit}:{alert.guild_id or 'bot'}:{alert.threshold}"
-        if self._sink is None or await self._sent_within(key, window):
-            return
-        if await self._sink.budget_alert(alert):
-            await self._remember(key)
+        async with self._one_at_a_time:
+            if self._sink is None or await self._sent_within(key, window):
+                return
+            if await self._sink.budget_alert(alert):
+                await self._remember(key)
 
     async def _notice(self, key: str, text: str) -> None:
-        if self._sink is None or await self._sent_within(f"notice:{key}", NOTICE_REPEAT):
-            return
-        if await self._sink.operator_notice(OperatorNotice(text)):
-            await self._remember(f"notice:{key}")
+        async with self._one_at_a_time:
+            if self._sink is None or await self._sent_within(f"notice:{key}", NOTICE_REPEAT):
+                return
+            if await self._sink.operator_notice(OperatorNotice(text)):
+                await self._remember(f"notice:{key}")
 
     async def _sent_within(self, key: str, window: float) -> bool:
         last = await self._ctx.storage.guilds.get_meta(key)

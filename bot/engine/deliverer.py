@@ -48,6 +48,9 @@ class Deliverer:
         claimed = await self._claim(task)
         if claimed is None:
             return
+        if claimed.withheld_by is not None:  # recorded before the claim, so nothing was ever posted for it
+            await self._keep_unposted(claimed)
+            return
         if task.state is TaskState.DELIVERING:  # an earlier attempt may have reached the user
             try:
                 receipt = await self._find_earlier(claimed)
@@ -69,6 +72,14 @@ class Deliverer:
             await self._attempt_failed(claimed, str(exc), transient=exc.transient)
             return
         await self._delivered(claimed, receipt)
+
+    async def _keep_unposted(self, task: TaskRecord) -> None:
+        """End a cancelled or withheld task without posting: its results are archived like any other's."""
+        archived = await self._archive(task)
+        if archived is None:
+            return
+        log.info("Task %s: not posted (withheld by user %s)", task.id, task.withheld_by)
+        await self._delivered(archived, DeliveryReceipt(message_id=None))
 
     async def _claim(self, task: TaskRecord) -> TaskRecord | None:
         now = self.ctx.clock.now()

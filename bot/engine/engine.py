@@ -11,13 +11,16 @@ from bot.disk import DiskGuard
 from bot.engine.admission import Admission, Submission
 from bot.engine.alerts import Alerts
 from bot.engine.callbacks import CallbackReceiver
+from bot.engine.cancel import CancelResult, Stopper
 from bot.engine.clock import Clock
 from bot.engine.codec import decode_request
 from bot.engine.context import EngineContext
 from bot.engine.credit import BalanceWatch, Credit
 from bot.engine.deliverer import Deliverer
 from bot.engine.inputs import InputStore
+from bot.engine.overrides import Overrides
 from bot.engine.ports import AlertSink, DeliveryPort
+from bot.engine.progress import Progress, estimate
 from bot.engine.results import ResultArchive
 from bot.engine.submitter import Submitter
 from bot.engine.tracker import Tracker
@@ -29,7 +32,7 @@ from bot.quota import QuotaStanding
 from bot.settings import EngineSettings, QuotaSettings
 from bot.vocabulary import IN_FLIGHT_STATES, TaskState
 from db import Storage
-from db.models import TaskRecord
+from db.models import Delivery, TaskRecord
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,7 @@ class Engine:
         self._balance_read: tuple[float, AccountBalance | None] | None = None
         self._admission = Admission(ctx, quota, disk, self.credit, self._alerts)
         self._callbacks = CallbackReceiver(ctx, webhook_secret)
+        self._stopper = Stopper(ctx)
         self.submitter = Submitter(ctx, self.credit)
         self.tracker = Tracker(ctx, self.submitter.reconcile, self.submitter.slot_freed)
         self.deliverer = Deliverer(ctx)
@@ -105,20 +109,30 @@ class Engine:
         return await self._admission.admit(submission)
 
     async def resubmit(
-        self, task_id: str, *, guild_id: int, channel_id: int, user_id: int, role_ids: tuple[int, ...] = ()
+        self,
+        task_id: str,
+        *,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        role_ids: tuple[int, ...] = (),
+        deliver_to: Delivery = "channel",
+        overrides: Overrides | None = None,
     ) -> TaskRecord:
         """Queue the request `task_id` was made from again, for this requester, from the kept input images.
 
+        `overrides` changes its texts (Remix); the request is then validated, priced and reserved like any.
         Raises `InputsExpiredError` when the images are gone, and what `submit` raises.
         """
         task = await self._ctx.storage.tasks.get(task_id)
         if task is None:
             raise LookupError(f"no task {task_id}")
         try:
-            request = await decode_request(task.kind, task.params, task.images, self._ctx.inputs.get)
+            params = overrides.applied_to(task.params) if overrides is not None else task.params
+            request = await decode_request(task.kind, params, task.images, self._ctx.inputs.get)
         except FileNotFoundError:
             raise InputsExpiredError(task_id) from None
-        return await self.submit(Submission(guild_id, channel_id, user_id, request, role_ids))
+        return await self.submit(Submission(guild_id, channel_id, user_id, request, role_ids, deliver_to))
 
     async def relocate(self, task_id: str, channel_id: int) -> TaskRecord | None:
         """Move a task's posts to another channel of its server (its own thread), before any was made."""
@@ -131,6 +145,26 @@ class Engine:
     async def queue_position(self, task_id: str) -> int | None:
         """Return the task's place in the queue (1 = next), or None if it is not waiting."""
         return await self._ctx.storage.tasks.queue_position(task_id)
+
+    async def progress(self, task: TaskRecord) -> Progress:
+        """Return the task's place in the queue and when it should be finished, from the learned times."""
+        position = await self.queue_position(task.id) if task.state is TaskState.QUEUED else None
+        return estimate(
+            task, position, expected=self._ctx.expected_seconds(task),
+            concurrency=self._ctx.settings.provider_max_concurrent, now=self._ctx.clock.now(),
+        )  # fmt: skip
+
+    async def cancel(self, task_id: str, by_user_id: int) -> CancelResult:
+        """Cancel a task for `by_user_id`: one still waiting ends now and is refunded (CANCELLED); one Kling
+        has runs on, since Kling can't stop it (AT_PROVIDER: `withhold` can still keep it from being posted).
+        """
+        return await self._stopper.cancel(task_id, by_user_id)
+
+    async def withhold(self, task_id: str, by_user_id: int) -> CancelResult:
+        """Keep a task's result from being posted: archived and charged as Kling charges, never posted
+        (WITHHELD); a task still waiting is cancelled and refunded instead; TOO_LATE once it is being posted.
+        """
+        return await self._stopper.withhold(task_id, by_user_id)
 
     async def member_quota(self, guild_id: int, user_id: int, role_ids: Sequence[int]) -> QuotaStanding:
         """Return a member's limits, usage and what is left (the numbers `submit` decides on)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 
+from bot.engine.cancel import end_cancelled
 from bot.engine.codec import decode_request
 from bot.engine.context import EngineContext
 from bot.engine.credit import CREDIT_PAUSE, Credit
@@ -78,6 +79,9 @@ class Submitter:
     async def submit(self, task: TaskRecord) -> None:
         """Mark the task submitting (before anything is sent), then create it."""
         with task_context(task.id):
+            if task.withheld_by is not None:  # withheld while being sent, then handed back unsent: end it
+                await end_cancelled(self.ctx, task, task.withheld_by)
+                return
             try:
                 await self._submit(task)
             except Exception:  # never leave a task stranded: the reconciler looks again later
@@ -128,6 +132,9 @@ class Submitter:
         if existing is not None:
             log.info("Task %s: found at the provider as %s", task.id, existing.task_id)
             await self._mark_submitted(task, existing)
+            return
+        if task.withheld_by is not None:  # withheld, and the provider confirms it never got it: end it unsent
+            await end_cancelled(self.ctx, task, task.withheld_by, (TaskState.SUBMITTING,))
             return
         if self._past_deadline(task):  # the provider confirms it never got it: refunding is safe
             await self._fail(task, STAYED_FULL)

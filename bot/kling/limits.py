@@ -9,6 +9,7 @@ MIN_IMAGE_SIDE = 300
 # 2.5:1 as integers, so 750×300 is exactly allowed and no float rounding decides a refusal.
 ASPECT_LONG, ASPECT_SHORT = 5, 2
 ACCEPTED_FORMATS = frozenset({"PNG", "JPEG"})
+PROMPT_MAX = 2500  # characters: the longest prompt (or negative prompt) any model takes (the catalogue's prompt_max)
 
 
 def aspect_ratio_allowed(width: int, height: int) -> bool:

@@ -11,15 +11,16 @@ from bot.quota import POLICY_FIELDS, ceiling_breaches
 from bot.settings import QuotaSettings
 from cogs.admin._access import AdminGroup
 from cogs.admin._limits import amount, ceiling_refusal, describe
-from db.audit import SqliteAudit
 from db.models import PolicyOverride
-from db.repository import QuotaRepository
+from db.repository import AuditRepository, QuotaRepository
 
 
 class QuotaAdmin(AdminGroup):
     """Set quota limits."""
 
-    def __init__(self, quotas: QuotaRepository, defaults: QuotaSettings, engine: Engine, audit: SqliteAudit) -> None:
+    def __init__(
+        self, quotas: QuotaRepository, defaults: QuotaSettings, engine: Engine, audit: AuditRepository
+    ) -> None:
         super().__init__(name="quota", description="Quota limits for this server and its roles")
         self.quotas = quotas
         self.audit = audit

@@ -10,14 +10,14 @@ from bot.discord.errors import CommandRefusedError
 from bot.engine import Engine
 from bot.text import shown
 from cogs.admin._access import AdminGroup
-from db.audit import SqliteAudit
 from db.models import ContentRule
+from db.repository import AuditRepository
 
 
 class RulesAdmin(AdminGroup):
     """Block words or patterns in prompts, before anything is sent or charged."""
 
-    def __init__(self, audit: SqliteAudit, engine: Engine) -> None:
+    def __init__(self, audit: AuditRepository, engine: Engine) -> None:
         super().__init__(name="rules", description="Words or patterns this server blocks in prompts")
         self.audit = audit
         self.engine = engine

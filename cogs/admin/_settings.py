@@ -7,14 +7,13 @@ from discord import app_commands
 
 from bot.engine import Engine
 from cogs.admin._access import AdminGroup
-from db.audit import SqliteAudit
-from db.guilds import SqliteGuilds
+from db.repository import AuditRepository, GuildRepository
 
 
 class ChannelsAdmin(AdminGroup):
     """Choose the channels the bot takes requests in."""
 
-    def __init__(self, guilds: SqliteGuilds, engine: Engine, audit: SqliteAudit) -> None:
+    def __init__(self, guilds: GuildRepository, engine: Engine, audit: AuditRepository) -> None:
         super().__init__(name="channels", description="Channels where members may make videos")
         self.guilds = guilds
         self.audit = audit

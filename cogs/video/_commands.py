@@ -14,6 +14,7 @@ from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, Text
 from bot.kling.provider import ProviderClient
 from bot.vocabulary import TaskKind
 from cogs.options import (
+    PRESET,
     VIDEO_RATIO_CHOICES,
     Choice,
     Name,
@@ -24,6 +25,7 @@ from cogs.options import (
     duration_choices,
     mode_choices,
     model_choices,
+    options_given,
     parse_duration,
     parse_mode,
     parse_sound,
@@ -33,9 +35,10 @@ from cogs.options import (
 COMMON = {
     "prompt": "What should happen in the video",
     "negative_prompt": "What to avoid",
-    "model": "Kling model (default: the server's choice)",
+    "model": "Kling model (default: yours in /settings, else the server's)",
     "mode": "Standard or Professional (the list shows each price)",
     "duration": "Length in seconds (the list shows what this model makes, and each price)",
+    "preset": PRESET,
 }
 SOUND = "Native sound, on models that make it (the list shows the price)"
 
@@ -65,10 +68,13 @@ class VideoCommands(commands.Cog):
     async def _spec(self, interaction: discord.Interaction, kind: TaskKind) -> Any:
         model = getattr(interaction.namespace, "model", None)
         if not model:
-            model = await self.desk.default_model(interaction.guild_id, kind)
+            model = await self.desk.default_model(interaction.guild_id, kind, interaction.user.id)
         return chosen_spec(self.provider, kind, model)
 
     # --- autocompletes: each reads the options already filled in ---------------------------------------
+
+    async def _presets(self, interaction: discord.Interaction, current: str) -> list[Choice]:
+        return await self.desk.preset_choices(interaction, current)
 
     async def _animate_models(self, interaction: discord.Interaction, current: str) -> list[Choice]:
         return model_choices(self.provider, [TaskKind.IMAGE_TO_VIDEO], current)
@@ -114,8 +120,9 @@ class VideoCommands(commands.Cog):
         sound=SOUND, **COMMON,
     )  # fmt: skip
     @app_commands.autocomplete(
-        model=_animate_models, mode=_animate_modes, duration=_animate_durations, sound=_animate_sound
-    )
+        model=_animate_models, mode=_animate_modes, duration=_animate_durations, sound=_animate_sound,
+        preset=_presets,
+    )  # fmt: skip
     async def animate(
         self,
         interaction: discord.Interaction,
@@ -128,6 +135,7 @@ class VideoCommands(commands.Cog):
         duration: Seconds | None = None,
         sound: Name | None = None,
         cfg_scale: app_commands.Range[float, 0.0, 1.0] | None = None,
+        preset: Name | None = None,
     ) -> None:
         """Animate an image into a video."""
         await self.desk.begin(interaction)
@@ -141,7 +149,8 @@ class VideoCommands(commands.Cog):
             sound=parse_sound(sound),
             **fields,
         )
-        await self.desk.submit(interaction, request, notes=notes_of(images))
+        typed = options_given(model=model, mode=mode, duration=duration, sound=sound)
+        await self.desk.submit(interaction, request, notes=notes_of(images), given=typed, preset=preset)
 
     @video.command(name="blend")
     @app_commands.describe(
@@ -149,7 +158,7 @@ class VideoCommands(commands.Cog):
         image4="Optional fourth image", aspect_ratio="Shape of the video", **COMMON,
     )  # fmt: skip
     @app_commands.choices(aspect_ratio=VIDEO_RATIO_CHOICES)
-    @app_commands.autocomplete(model=_blend_models, mode=_blend_modes, duration=_blend_durations)
+    @app_commands.autocomplete(model=_blend_models, mode=_blend_modes, duration=_blend_durations, preset=_presets)
     async def blend(
         self,
         interaction: discord.Interaction,
@@ -163,6 +172,7 @@ class VideoCommands(commands.Cog):
         mode: Name | None = None,
         duration: Seconds | None = None,
         aspect_ratio: Choice | None = None,
+        preset: Name | None = None,
     ) -> None:
         """Blend 2–4 images into one video."""
         await self.desk.begin(interaction)
@@ -174,12 +184,15 @@ class VideoCommands(commands.Cog):
             aspect_ratio=aspect_ratio.value if aspect_ratio else "16:9",
             **fields,
         )
-        await self.desk.submit(interaction, request, notes=notes_of(images))
+        typed = options_given(model=model, mode=mode, duration=duration, aspect_ratio=aspect_ratio)
+        await self.desk.submit(interaction, request, notes=notes_of(images), given=typed, preset=preset)
 
     @video.command(name="text")
     @app_commands.describe(aspect_ratio="Shape of the video", sound=SOUND, **COMMON)
     @app_commands.choices(aspect_ratio=VIDEO_RATIO_CHOICES)
-    @app_commands.autocomplete(model=_text_models, mode=_text_modes, duration=_text_durations, sound=_text_sound)
+    @app_commands.autocomplete(
+        model=_text_models, mode=_text_modes, duration=_text_durations, sound=_text_sound, preset=_presets
+    )
     async def text(
         self,
         interaction: discord.Interaction,
@@ -190,6 +203,7 @@ class VideoCommands(commands.Cog):
         duration: Seconds | None = None,
         sound: Name | None = None,
         aspect_ratio: Choice | None = None,
+        preset: Name | None = None,
     ) -> None:
         """Make a video from a description."""
         await self.desk.begin(interaction)
@@ -198,4 +212,5 @@ class VideoCommands(commands.Cog):
             sound=parse_sound(sound),
             **_common(prompt, negative_prompt, model, mode, duration),
         )
-        await self.desk.submit(interaction, request)
+        typed = options_given(model=model, mode=mode, duration=duration, sound=sound, aspect_ratio=aspect_ratio)
+        await self.desk.submit(interaction, request, given=typed, preset=preset)

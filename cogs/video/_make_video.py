@@ -10,8 +10,9 @@ from bot.discord.desk import RequestDesk
 from bot.discord.errors import report
 from bot.discord.intake import notes_of, read_images
 from bot.discord.replies import reply_private
+from bot.kling.limits import PROMPT_MAX
 from bot.kling.models import ImageToVideoRequest, MultiImageToVideoRequest, TaskRequest
-from cogs.options import PROMPT_MAX, parse_duration
+from cogs.options import parse_duration
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")
 MAX_IMAGES = 4

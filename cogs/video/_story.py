@@ -6,7 +6,6 @@ Either the member writes the shots — a form opens with one paragraph, one shot
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import discord
@@ -15,10 +14,18 @@ from discord.ext import commands
 
 from bot.discord.desk import RequestDesk
 from bot.discord.errors import CommandRefusedError, report
+from bot.discord.shots import SHOTS_INPUT_MAX, parse_shots
 from bot.kling.models import Mode, Shot, ShotType, TextToVideoRequest
-from bot.kling.video_rules import MAX_SHOTS, SHOT_PROMPT_MAX
-from bot.text import shown
-from cogs.options import MODE_CHOICES, VIDEO_RATIO_CHOICES, Choice, OptionalPrompt, parse_mode
+from cogs.options import (
+    MODE_CHOICES,
+    PRESET,
+    VIDEO_RATIO_CHOICES,
+    Choice,
+    Name,
+    OptionalPrompt,
+    options_given,
+    parse_mode,
+)
 
 SPLIT_CHOICES = [
     app_commands.Choice(name="write the shots", value="customize"),
@@ -26,49 +33,24 @@ SPLIT_CHOICES = [
 ]
 STORY_SECONDS = (3, 15)
 DEFAULT_SECONDS = 10  # Kling splitting the prompt, no length given
-SHOT_LINE = re.compile(r"(?P<seconds>\d{1,3})\s*s?\s*:\s*(?P<prompt>.*)", re.IGNORECASE)
-SHOTS_INPUT_MAX = 4000  # Discord's limit for one text input: 6 × 512 characters and the seconds fit
-FORMAT = "`4s: what happens` (the seconds, then a colon, then the shot)"
 StorySeconds = app_commands.Range[int, STORY_SECONDS[0], STORY_SECONDS[1]]
-
-
-def parse_shots(text: str) -> tuple[Shot, ...]:
-    """Read one shot per non-empty line, `<seconds>s: <prompt>`; refuse naming the line and the fix."""
-    lines = [(number, line.strip()) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    if not lines:
-        raise CommandRefusedError(f"Write at least one shot, one per line, as {FORMAT}.")
-    if len(lines) > MAX_SHOTS:
-        raise CommandRefusedError(
-            f"A storyboard has at most {MAX_SHOTS} shots; you wrote {len(lines)} lines. Merge or drop "
-            f"{len(lines) - MAX_SHOTS} and send it again."
-        )
-    shots = []
-    for number, line in lines:
-        match = SHOT_LINE.fullmatch(line)
-        if match is None:
-            raise CommandRefusedError(f"Line {number} ({shown(line, 40)!r}) isn't a shot: write it as {FORMAT}.")
-        seconds, prompt = int(match["seconds"]), match["prompt"].strip()
-        if seconds < 1:
-            raise CommandRefusedError(f"Line {number}: a shot lasts at least 1 second.")
-        if not prompt:
-            raise CommandRefusedError(f"Line {number} gives {seconds} s but no shot: say what happens after the colon.")
-        if len(prompt) > SHOT_PROMPT_MAX:
-            raise CommandRefusedError(
-                f"Line {number}'s shot is {len(prompt)} characters; a shot takes at most {SHOT_PROMPT_MAX}. "
-                "Shorten it, or split it into two shots."
-            )
-        shots.append(Shot(prompt=prompt, duration=seconds))
-    return tuple(shots)
 
 
 @dataclass(frozen=True)
 class StoryOptions:
-    """What the member chose in the command, for the request the form (or the prompt) completes."""
+    """What the member chose in the command, for the request the form (or the prompt) completes; None: left
+    out (their preset, their settings or the server's defaults fill it)."""
 
     duration: int | None
     mode: Mode | None
-    sound: bool
-    aspect_ratio: str
+    sound: bool | None
+    aspect_ratio: str | None
+    preset: str | None = None
+
+    def given(self, *, shots: bool) -> frozenset[str]:
+        """Return the options the member chose (written shots set the length: their sum)."""
+        typed = options_given(duration=self.duration, mode=self.mode, sound=self.sound, aspect_ratio=self.aspect_ratio)
+        return typed | {"duration"} if shots else typed
 
     def request(self, shot_type: ShotType, prompt: str = "", shots: tuple[Shot, ...] = ()) -> TextToVideoRequest:
         """Return the storyboard: the length chosen, else the shots' sum (else the default for Kling's split)."""
@@ -81,7 +63,7 @@ class StoryOptions:
         duration = self.duration or total or DEFAULT_SECONDS
         return TextToVideoRequest(
             prompt=prompt, shot_type=shot_type, shots=shots, duration=str(duration), mode=self.mode,
-            sound=self.sound, aspect_ratio=self.aspect_ratio, model=None,
+            sound=bool(self.sound), aspect_ratio=self.aspect_ratio or "16:9", model=None,
         )  # fmt: skip
 
 
@@ -105,7 +87,7 @@ class StoryModal(discord.ui.Modal, title="Storyboard: your shots"):
         """Queue the storyboard written in the form."""
         await self.desk.begin(interaction)
         request = self.options.request("customize", shots=parse_shots(self.shots.value))
-        await self.desk.submit(interaction, request)
+        await self.desk.submit(interaction, request, given=self.options.given(shots=True), preset=self.options.preset)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         """Show what went wrong, privately."""
@@ -118,14 +100,18 @@ class StoryCommands(commands.Cog):
     def __init__(self, desk: RequestDesk) -> None:
         self.desk = desk
 
+    async def _presets(self, interaction: discord.Interaction, current: str) -> list[Choice]:
+        return await self.desk.preset_choices(interaction, current)
+
     @app_commands.command(name="story")
     @app_commands.describe(
         split="Write each shot yourself (a form opens), or let Kling cut your prompt into shots",
         prompt="The whole story, when Kling splits it (leave empty when you write the shots)",
-        duration="Length in seconds, 3–15 (default: the shots' sum; 10 when Kling splits)",
-        mode="Standard or Professional", sound="Native sound", aspect_ratio="Shape of the video",
+        duration="Length in seconds, 3–15 (default: the shots' sum; when Kling splits, yours or 10)",
+        mode="Standard or Professional", sound="Native sound", aspect_ratio="Shape of the video", preset=PRESET,
     )  # fmt: skip
     @app_commands.choices(split=SPLIT_CHOICES, mode=MODE_CHOICES, aspect_ratio=VIDEO_RATIO_CHOICES)
+    @app_commands.autocomplete(preset=_presets)
     async def story(
         self,
         interaction: discord.Interaction,
@@ -133,13 +119,14 @@ class StoryCommands(commands.Cog):
         prompt: OptionalPrompt = "",
         duration: StorySeconds | None = None,
         mode: Choice | None = None,
-        sound: bool = False,
+        sound: bool | None = None,
         aspect_ratio: Choice | None = None,
+        preset: Name | None = None,
     ) -> None:
         """Make a video of several shots (a storyboard)."""
         options = StoryOptions(
             duration=duration, mode=parse_mode(mode.value if mode else None), sound=sound,
-            aspect_ratio=aspect_ratio.value if aspect_ratio else "16:9",
+            aspect_ratio=aspect_ratio.value if aspect_ratio else None, preset=preset,
         )  # fmt: skip
         if split.value == "customize":
             if prompt.strip():
@@ -155,4 +142,5 @@ class StoryCommands(commands.Cog):
                 "Letting Kling split the story needs a `prompt`: describe the whole video and Kling cuts it into "
                 "shots. Or choose “write the shots”."
             )
-        await self.desk.submit(interaction, options.request("intelligence", prompt=prompt))
+        request = options.request("intelligence", prompt=prompt)
+        await self.desk.submit(interaction, request, given=options.given(shots=False), preset=preset)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import discord
+
 from tests.fake_kling import make_jpeg, make_png
 
 if TYPE_CHECKING:
@@ -58,3 +60,44 @@ async def delivered(world: World, channel: Any, env: Any, seconds: float = 200) 
     await world.step(seconds)
     await env.settle()
     return channel.last_message
+
+
+def components_of(message: Any) -> list[Any]:
+    """Return every component of a message, nested ones included (a card's buttons sit inside its container)."""
+    found = []
+    pending = list(message.components)
+    while pending:
+        component = pending.pop(0)
+        found.append(component)
+        pending[:0] = [*getattr(component, "children", ()), *filter(None, [getattr(component, "accessory", None)])]
+    return found
+
+
+def button_id(message: Any, action: str) -> str:
+    """Return the custom id of the message's button for `action` (kling:<action>:<task>)."""
+    for component in components_of(message):
+        custom_id = getattr(component, "custom_id", None) or ""
+        if custom_id.startswith(f"kling:{action}:"):
+            return custom_id
+    raise AssertionError(f"no {action} button")
+
+
+def button_ids(message: Any) -> list[str]:
+    """Return the custom ids of every button of the message."""
+    return [c.custom_id for c in components_of(message) if getattr(c, "custom_id", None)]
+
+
+def is_card(message: Any) -> bool:
+    """Return whether the message is a media card (a Components V2 layout)."""
+    return bool(message.flags.components_v2)
+
+
+def card_text(message: Any) -> str:
+    """Return the text of a card's text displays, one per line."""
+    return "\n".join(c.content for c in components_of(message) if isinstance(c, discord.TextDisplay))
+
+
+def gallery_urls(message: Any) -> list[str]:
+    """Return the media a card's gallery shows."""
+    galleries = [c for c in components_of(message) if isinstance(c, discord.MediaGalleryComponent)]
+    return [item.media.url for gallery in galleries for item in gallery.items]

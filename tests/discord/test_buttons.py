@@ -7,7 +7,7 @@ from typing import Any
 import discord
 
 from tests.discord.conftest import World
-from tests.discord.helpers import png, scene
+from tests.discord.helpers import button_id, png, scene
 
 
 async def deliver_one(env: Any, world: World) -> tuple[Any, Any, Any, Any]:
@@ -18,19 +18,11 @@ async def deliver_one(env: Any, world: World) -> tuple[Any, Any, Any, Any]:
     return guild, channel, alice, channel.last_message
 
 
-def button_id(message: Any, action: str) -> str:
-    for row in message.components:
-        for child in row.children:
-            if child.custom_id and child.custom_id.startswith(f"kling:{action}:"):
-                return str(child.custom_id)
-    raise AssertionError(f"no {action} button")
-
-
-async def test_retry_works_after_a_restart(simcord_env: Any, world: World) -> None:
-    """After the bot restarts, Retry queues the same request again from the kept images."""
+async def test_vary_works_after_a_restart(simcord_env: Any, world: World) -> None:
+    """After the bot restarts, Vary queues the same request again from the kept images."""
     _, _, alice, result = await deliver_one(simcord_env, world)
     await simcord_env.restart_bot(world.new_bot())
-    pressed = await alice.click(result, custom_id=button_id(result, "retry"))
+    pressed = await alice.click(result, custom_id=button_id(result, "vary"))
     assert "Queued as" in pressed.response.content
     await world.step(200)
     await simcord_env.settle()

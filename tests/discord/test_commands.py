@@ -10,7 +10,7 @@ from bot.discord.errors import CommandRefusedError
 from bot.kling.errors import InvalidRequestError
 from bot.vocabulary import TaskState
 from tests.discord.conftest import World
-from tests.discord.helpers import deferred_first, delivered, jpeg, png, refused_with, scene
+from tests.discord.helpers import card_text, deferred_first, delivered, jpeg, png, refused_with, scene
 
 
 async def test_animate_is_queued_then_delivered_with_the_video(simcord_env: Any, world: World) -> None:
@@ -21,14 +21,14 @@ async def test_animate_is_queued_then_delivered_with_the_video(simcord_env: Any,
     assert result.ephemeral
     assert "Queued as" in result.response.content
     posted = await delivered(world, channel, simcord_env)
-    assert posted.content.startswith(f"<@{alice.id}>")
+    assert f"<@{alice.id}>, your video is ready!" in card_text(posted)
     assert [a.filename for a in posted.attachments] == ["0.mp4"]
     assert await posted.attachments[0].read() == world.fake.video_bytes
-    assert posted.embeds[0].footer.text.startswith("Task ")
     assert not posted.mention_everyone
     assert [m.id for m in posted.mentions] == [alice.id]
     tasks = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=5)
     assert [t.state for t in tasks] == [TaskState.DELIVERED]
+    assert card_text(posted).endswith(f"-# Task {tasks[0].id}")
 
 
 async def test_blend_two_images(simcord_env: Any, world: World) -> None:
@@ -59,7 +59,7 @@ async def test_compose_posts_every_image(simcord_env: Any, world: World) -> None
     await alice.slash(channel, "image compose", subject1=png(), subject2=jpeg(), scene=png(800, 450), count=2)
     posted = await delivered(world, channel, simcord_env)
     assert [a.filename for a in posted.attachments] == ["0.png", "1.png"]
-    assert "image is ready" in posted.content
+    assert "image is ready" in card_text(posted)
 
 
 async def test_make_video_from_a_chat_message(simcord_env: Any, world: World) -> None:

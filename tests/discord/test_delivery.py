@@ -10,7 +10,7 @@ import pytest
 
 from bot.vocabulary import TaskState
 from tests.discord.conftest import World
-from tests.discord.helpers import png, scene
+from tests.discord.helpers import card_text, is_card, png, scene
 from tests.media.makers import noise_video
 
 MIB = 1024 * 1024
@@ -46,14 +46,15 @@ async def test_too_large_video_is_reencoded_to_fit(simcord_env: Any, world: Worl
     (tmp_path / "out.mp4").write_bytes(data)
     with av.open(str(tmp_path / "out.mp4")) as container:
         assert container.streams.video[0].frames > 0 or container.duration
-    assert "Re-encoded to fit" in str(posted.embeds[0].fields[-1].value)
+    assert "Re-encoded to fit this server's 1 MB upload limit." in card_text(posted)
 
 
 @pytest.mark.parametrize("discord_options", [{"max_upload_mb": 0.05}])
 async def test_video_that_cannot_fit_gets_a_poster_and_a_link(simcord_env: Any, world: World) -> None:
-    """Far over the limit: the first frame is attached and the full video linked."""
+    """Far over the limit: the first frame is attached and the full video linked, in the classic message."""
     _, channel, alice = scene(simcord_env)
     posted = await request_and_finish(simcord_env, world, channel, alice)
+    assert not is_card(posted)
     assert [a.filename for a in posted.attachments] == ["poster.jpg"]
     assert f"<{world.fake.base_url}/results/" in posted.content
     assert "first frame is attached" in str(posted.embeds[0].fields[-1].value)
@@ -104,7 +105,7 @@ async def test_a_result_sent_by_dm_is_found_again_after_a_crash(simcord_env: Any
     await world.engine.recover()
     await world.step()
     await simcord_env.settle()
-    results = [m for m in alice.user.dm_channel.history() if m.content.startswith(f"<@{alice.id}>, your video")]
+    results = [m for m in alice.user.dm_channel.history() if f"<@{alice.id}>, your video" in card_text(m)]
     assert len(results) == 1
     again = await world.storage.tasks.get(task.id)
     assert again is not None

@@ -9,7 +9,7 @@ import pytest
 from bot.kling.errors import InvalidRequestError
 from bot.media.intake import IntakeError
 from tests.discord.conftest import World
-from tests.discord.helpers import delivered, jpeg, png, refused_with, scene
+from tests.discord.helpers import card_text, delivered, jpeg, png, refused_with, scene
 from tests.fake_kling import b64
 
 
@@ -30,7 +30,7 @@ async def test_create_sends_the_options_and_posts_every_image(simcord_env: Any, 
     assert "Queued as" in result.response.content
     posted = await delivered(world, channel, simcord_env)
     assert [a.filename for a in posted.attachments] == [f"{i}.png" for i in range(9)]
-    assert posted.content.startswith(f"<@{alice.id}>")
+    assert f"<@{alice.id}>, your image is ready!" in card_text(posted)
     (task,) = world.fake.tasks.values()
     assert task.kind == "generations"
     body = task.body
@@ -79,7 +79,7 @@ async def test_tryon_sends_person_and_garment_and_posts_the_image(simcord_env: A
     assert "Queued as" in result.response.content
     posted = await delivered(world, channel, simcord_env)
     assert [a.filename for a in posted.attachments] == ["0.png"]
-    assert "image is ready" in posted.content
+    assert "image is ready" in card_text(posted)
     (task,) = world.fake.tasks.values()
     assert task.kind == "kolors-virtual-try-on"
     assert (task.body["human_image"], task.body["cloth_image"]) == (b64(person[1]), b64(garment[1]))

@@ -13,7 +13,7 @@ from bot.discord.status import StatusBoard
 from bot.vocabulary import TaskState
 from db.models import PolicyOverride
 from tests.discord.conftest import World
-from tests.discord.helpers import scene
+from tests.discord.helpers import card_text, scene
 
 
 async def test_tasks_lists_mine_with_status_and_queue_position(simcord_env: Any, world: World) -> None:
@@ -190,8 +190,7 @@ async def test_money_shows_in_the_estimate_and_the_result(simcord_env: Any, worl
     assert "(#1 in line, 1.5 units, $0.21)" in answer.response.content
     await world.step(200)
     await simcord_env.settle()
-    fields = {field.name: field.value for field in channel.last_message.embeds[0].fields}
-    assert fields["Cost"] == "1.5 units ($0.21)"
+    assert "**Cost** 1.5 units ($0.21)" in card_text(channel.last_message)
 
 
 async def test_monthly_limits_in_money_count_thirty_days(simcord_env: Any, world: World) -> None:

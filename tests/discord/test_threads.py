@@ -7,7 +7,7 @@ from typing import Any
 import discord
 
 from tests.discord.conftest import World
-from tests.discord.helpers import scene
+from tests.discord.helpers import button_id, card_text, scene
 
 
 async def with_threads(env: Any, world: World) -> tuple[Any, Any, Any]:
@@ -33,22 +33,21 @@ async def test_each_generation_gets_a_thread_with_its_status_and_result(simcord_
     posts = thread.history()
     assert posts[0].embeds[0].footer.text.endswith("live status")
     assert posts[-1].attachments[0].filename == "0.mp4"
-    assert posts[-1].content.startswith(f"<@{alice.id}>")
+    assert card_text(posts[-1]).startswith(f"### Video from text\n<@{alice.id}>")
     assert not [m for m in channel.history() if m.embeds]  # the channel stays readable
     (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
     assert task.channel_id == thread.id
 
 
-async def test_retry_inside_the_thread_stays_in_it(simcord_env: Any, world: World) -> None:
-    """Retry pressed in a generation's thread posts its new status there, with no thread in a thread."""
+async def test_vary_inside_the_thread_stays_in_it(simcord_env: Any, world: World) -> None:
+    """Vary pressed in a generation's thread posts its new status there, with no thread in a thread."""
     _, channel, alice = await with_threads(simcord_env, world)
     await alice.slash(channel, "video text", prompt="a kite")
     (thread,) = channel.threads
     await world.step(300)
     await simcord_env.settle()
     result = thread.history()[-1]
-    retry = next(c.custom_id for row in result.components for c in row.children if "retry" in (c.custom_id or ""))
-    pressed = await alice.click(result, custom_id=retry)
+    pressed = await alice.click(result, custom_id=button_id(result, "vary"))
     assert "Queued as" in pressed.response.content
     assert len(channel.threads) == 1
     statuses = [m for m in thread.history() if m.embeds and (m.embeds[0].footer.text or "").endswith("live status")]

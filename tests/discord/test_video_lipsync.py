@@ -7,7 +7,7 @@ from typing import Any
 from bot.discord.errors import CommandRefusedError
 from bot.media.intake import IntakeError
 from tests.discord.conftest import World
-from tests.discord.helpers import png, refused_with, scene
+from tests.discord.helpers import button_ids, card_text, png, refused_with, scene
 from tests.fake_kling import b64, make_mp3, make_wav
 
 DAY = 86400
@@ -34,8 +34,7 @@ def lip_sync_tasks(world: World) -> list[Any]:
 
 def lip_sync_button(message: Any) -> str | None:
     """Return the custom id of the message's Lip sync button, if it has one."""
-    ids = [child.custom_id for row in message.components for child in row.children]
-    return next((i for i in ids if i and i.startswith("kling:lipsync:")), None)
+    return next((i for i in button_ids(message) if i.startswith("kling:lipsync:")), None)
 
 
 async def test_the_command_syncs_a_video_to_a_wav(simcord_env: Any, world: World) -> None:
@@ -57,7 +56,7 @@ async def test_the_command_syncs_a_video_to_a_wav(simcord_env: Any, world: World
     assert task.parent_video["id"] == video.result_video_ids[0]
     posted = channel.last_message
     assert [a.filename for a in posted.attachments] == ["0.mp4"]
-    assert posted.content.startswith(f"<@{alice.id}>, your video is ready")
+    assert f"<@{alice.id}>, your video is ready" in card_text(posted)
 
 
 async def test_the_button_asks_for_the_audio_in_a_form(simcord_env: Any, world: World) -> None:

@@ -13,9 +13,11 @@ from tests.fake_kling import FakeKling
 
 
 @pytest.fixture
-async def harness(fake: FakeKling, session: aiohttp.ClientSession, tmp_path: Path) -> AsyncIterator[Harness]:
-    """An engine over the fake provider (each dialect), started and closed around the test."""
-    h = Harness(fake=fake, session=session, root=tmp_path)
+async def harness(
+    fake: FakeKling, session: aiohttp.ClientSession, tmp_path: Path, database_url: str
+) -> AsyncIterator[Harness]:
+    """An engine over the fake provider (each dialect) and each storage backend, started and closed around the test."""
+    h = Harness(fake=fake, session=session, root=tmp_path, database_url=database_url)
     await h.start()
     yield h
     if h.storage is not None:

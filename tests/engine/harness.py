@@ -1,8 +1,9 @@
-"""An engine wired to the fake Kling server, a real SQLite file and a recording delivery port."""
+"""An engine wired to the fake Kling server, a real database (SQLite or PostgreSQL) and a recording delivery port."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -42,8 +43,13 @@ class RecordingPort:
     failures: list[DeliveryError] = field(default_factory=list)
     crash_after_post: bool = False
     updates: list[tuple[str, TaskState]] = field(default_factory=list)
+    # Run by the port as it hears a change or is asked to post: a test's way into the engine's step.
+    on_update: Callable[[TaskRecord], Awaitable[None]] | None = None
+    on_deliver: Callable[[TaskRecord], Awaitable[None]] | None = None
 
     async def deliver(self, task: TaskRecord) -> DeliveryReceipt:
+        if self.on_deliver is not None:
+            await self.on_deliver(task)
         if self.failures:
             raise self.failures.pop(0)
         receipt = DeliveryReceipt(message_id=len(self.posted) + 1, channel_id=task.channel_id)
@@ -60,6 +66,8 @@ class RecordingPort:
 
     async def task_updated(self, task: TaskRecord) -> None:
         self.updates.append((task.id, task.state))
+        if self.on_update is not None:
+            await self.on_update(task)
 
 
 @dataclass
@@ -85,6 +93,7 @@ class Harness:
     fake: FakeKling
     session: aiohttp.ClientSession
     root: Path
+    database_url: str | None = None  # None: a SQLite file under `root`; restarts reopen the same database
     port: RecordingPort = field(default_factory=RecordingPort)
     engine_settings: EngineSettings = field(default_factory=lambda: EngineSettings(_env_file=None))
     quota: QuotaSettings = field(default_factory=lambda: QuotaSettings(_env_file=None))
@@ -101,7 +110,7 @@ class Harness:
 
     async def start(self) -> Engine:
         """Open storage and build an engine (call again after `crash()` to restart)."""
-        self.storage = await open_storage(f"sqlite:///{self.root / 'bot.db'}")
+        self.storage = await open_storage(self.database_url or f"sqlite:///{self.root / 'bot.db'}")
         self.downloader = Downloader(DownloadPolicy(allow_loopback=self.allow_loopback))
         await self.downloader.open()
         self.client = make_client(self.session, self.fake)

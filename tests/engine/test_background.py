@@ -17,12 +17,12 @@ from tests.kling_requests import request_of
 
 
 @pytest.mark.timeout(20)
-async def test_loops_deliver_on_their_own(session: aiohttp.ClientSession, tmp_path: Path) -> None:
+async def test_loops_deliver_on_their_own(session: aiohttp.ClientSession, tmp_path: Path, database_url: str) -> None:
     """Start the engine's workers and web server; the provider calls back; the task arrives by itself."""
     async with FakeKling(
         api_key=API_KEY, clock=SystemClock(), auto_advance=True, processing_after=0.05, finish_after=0.3
     ) as fake:
-        h = Harness(fake=fake, session=session, root=tmp_path)
+        h = Harness(fake=fake, session=session, root=tmp_path, database_url=database_url)
         engine = await h.start()
         server = WebServer(build_web_app(engine), "127.0.0.1", 0)
         await server.start()

@@ -24,10 +24,16 @@ SECRET = "whsec_" + base64.b64encode(b"callbacks-secret-32-bytes-long!!").decode
 
 @pytest.fixture
 async def served(
-    fake: FakeKling, session: aiohttp.ClientSession, tmp_path: Path, fake_options: dict[str, Any]
+    fake: FakeKling, session: aiohttp.ClientSession, tmp_path: Path, fake_options: dict[str, Any], database_url: str
 ) -> AsyncIterator[Harness]:
     """An engine whose callbacks reach it through the web server on 127.0.0.1 (signed if the fake signs)."""
-    h = Harness(fake=fake, session=session, root=tmp_path, webhook_secret=fake_options.get("webhook_secret"))
+    h = Harness(
+        fake=fake,
+        session=session,
+        root=tmp_path,
+        database_url=database_url,
+        webhook_secret=fake_options.get("webhook_secret"),
+    )
     h.callback_base = "http://127.0.0.1:0"  # replaced below, once the port is known
     engine = await h.start()
     server = WebServer(build_web_app(engine), "127.0.0.1", 0)

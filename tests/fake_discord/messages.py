@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from copy import deepcopy
 from typing import Any
 
 from .attachments import Blob, attachment_payload, guess_type, signed_url
 from .builders import now_iso
+from .components import check_message, is_v2, resolve
 from .errors import DiscordError, form_error
 from .models import EPHEMERAL_FLAG, LOADING_FLAG, Snowflakes, StoredMessage
 from .waiting import Changes
@@ -63,6 +65,17 @@ def check_embeds(embeds: list[dict[str, Any]]) -> None:
         raise form_error("embeds", "MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {EMBED_TOTAL}")
 
 
+def upload_names(body: dict[str, Any], files: Files) -> set[str]:
+    """Return the names of the files a request uploads (an attachments entry may rename one)."""
+    entries = body.get("attachments") or [{"id": index} for index in files]
+    names = set()
+    for entry in entries:
+        key = str(entry.get("id"))
+        if key.isdigit() and int(key) in files:
+            names.add(entry.get("filename") or files[int(key)][0])
+    return names
+
+
 def resolve_embeds(embeds: list[dict[str, Any]] | None, attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Default embeds to type "rich" and point attachment://name images at the uploaded file."""
     by_name = {a["filename"]: a for a in attachments}
@@ -95,7 +108,7 @@ def new_payload(
         "mention_roles": [],
         "attachments": attachments,
         "embeds": resolve_embeds(body.get("embeds"), attachments),
-        "components": body.get("components") or [],
+        "components": resolve(deepcopy(body.get("components") or []), attachments, int(body.get("flags") or 0)),
         "pinned": False,
         "flags": int(body.get("flags") or 0),
     }
@@ -142,6 +155,7 @@ class MessageStore:
     ) -> StoredMessage:
         """Create a message from a request body; `extra` sets author, guild_id, webhook fields."""
         check_body(body, files, limit)
+        check_message(body, int(body.get("flags") or 0), upload_names(body, files))
         attachments, data = self._attachments(channel_id, body, files, {})
         payload = {**new_payload(self.ids.next(), channel_id, body, attachments), **extra}
         flags = payload["flags"]
@@ -153,18 +167,22 @@ class MessageStore:
         """Apply an edit: only the fields present change; ephemeral state never does."""
         check_body(body, files, limit)
         payload = message.payload
+        flags = int(body["flags"] or 0) if "flags" in body else payload["flags"]
+        names = upload_names(body, files) | {a["filename"] for a in payload["attachments"]}
+        check_message(body, flags, names, was_v2=is_v2(payload["flags"]))
         if "attachments" in body or files:
             kept = {a["id"]: (a, message.data[a["id"]]) for a in payload["attachments"]}
             if "attachments" not in body:
                 body = {**body, "attachments": [*({"id": k} for k in kept), *({"id": i} for i in files)]}
             payload["attachments"], message.data = self._attachments(int(payload["channel_id"]), body, files, kept)
-        for key in ("content", "components"):
-            if key in body:
-                payload[key] = body[key] or ("" if key == "content" else [])
+        if "content" in body:
+            payload["content"] = body["content"] or ""
         if "embeds" in body:
             payload["embeds"] = resolve_embeds(body["embeds"], payload["attachments"])
         if "flags" in body:
             payload["flags"] = (payload["flags"] & EPHEMERAL_FLAG) | (int(body["flags"] or 0) & ~EPHEMERAL_FLAG)
+        if "components" in body:
+            payload["components"] = resolve(deepcopy(body["components"] or []), payload["attachments"], flags)
         payload["flags"] &= ~LOADING_FLAG
         payload["edited_timestamp"] = now_iso()
         self.changes.notify()

@@ -14,6 +14,7 @@ from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import API_KEY
 from tests.fake_discord import FakeChannel, FakeDiscord, FakeUser
 from tests.fake_kling import FakeKling, SystemClock
+from tests.smoke_helpers import result_task
 
 
 @dataclass
@@ -43,13 +44,8 @@ class Stage:
         """Count result posts (not status messages) per task id."""
         counts: dict[str, int] = {}
         for message in self.discord.messages(where or self.channel):
-            if ", your " not in str(message.get("content")):
-                continue
-            for embed in message.get("embeds") or []:
-                footer = (embed.get("footer") or {}).get("text", "")
-                if footer.startswith("Task "):
-                    task_id = footer.removeprefix("Task ")
-                    counts[task_id] = counts.get(task_id, 0) + 1
+            if (task_id := result_task(message)) is not None:  # a media card or the classic message
+                counts[task_id] = counts.get(task_id, 0) + 1
         return counts
 
 

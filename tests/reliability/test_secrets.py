@@ -11,6 +11,7 @@ from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling, SystemClock
+from tests.smoke_helpers import text_of
 
 pytestmark = pytest.mark.reliability
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"reliability-webhook-secret-32by!").decode()
@@ -34,7 +35,7 @@ async def test_full_lifecycle_at_debug_logs_no_secret(tmp_path) -> None:
             interaction = await discord.invoke_slash(alice, channel, "video", subcommand="text",
                                                      options={"prompt": "a boat"})  # fmt: skip
             await interaction.wait_followup(lambda m: True, timeout=20)
-            await discord.wait_for_message(channel, lambda m: "is ready" in str(m.get("content")), timeout=60)
+            await discord.wait_for_message(channel, lambda m: "is ready" in text_of(m), timeout=60)
         finally:
             await bot.stop()
     log = bot.log_file.read_text()
