@@ -9,8 +9,9 @@ from contextlib import AsyncExitStack
 
 import aiohttp
 
-from bot.discord.bot import KlingBot
+from bot.discord.bot import KlingBot, Role
 from bot.discord.services import Services
+from bot.discord.sharded import ShardedKlingBot
 from bot.engine import Engine, disk_guard
 from bot.engine.download import Downloader, DownloadPolicy
 from bot.health import Health
@@ -26,11 +27,14 @@ PROVIDER_SESSION_TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=10)
 MEGABYTE = 1024 * 1024
 
 
-async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
-    """Run the bot until it is stopped (or, with `sync_only`, sync its commands and exit)."""
+async def run_bot(settings: Settings, *, sync_only: bool = False, role: Role = "all") -> None:
+    """Run the bot until it is stopped (or, with `sync_only`, sync its commands and exit).
+
+    `role` "gateway" or "worker" runs one part of it, beside other processes on the same PostgreSQL database.
+    """
     async with AsyncExitStack() as stack:
         provider_session = await stack.enter_async_context(aiohttp.ClientSession(timeout=PROVIDER_SESSION_TIMEOUT))
-        storage = await open_storage(settings.storage.database_url)
+        storage = await open_storage(settings.storage.database_url.get_secret_value())
         stack.push_async_callback(storage.close)
         policy = DownloadPolicy(
             max_bytes=settings.engine.download_max_mb * MEGABYTE,
@@ -41,20 +45,21 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
         kling, fetcher = build_provider(settings.kling, provider_session, downloader, observer=metrics.provider_call)
         log.info("Using provider %s at %s", kling.provider, kling.base_url)
         services = Services(settings=settings, storage=storage, provider=kling, fetcher=fetcher, metrics=metrics)
-        bot = KlingBot(services, start_engine=not sync_only, force_sync=sync_only)
+        bot_class = ShardedKlingBot if settings.discord.sharded and role != "worker" else KlingBot
+        bot = bot_class(services, start_engine=not sync_only, force_sync=sync_only, role=role)
         token = settings.discord.token.get_secret_value()
         if sync_only:
             async with bot:
                 await bot.login(token)  # runs setup_hook, which syncs
             return
         folders = (settings.storage.archive_dir, settings.storage.input_dir)
-        health = Health(storage, bot, kling, disk=disk_guard(settings), data_folders=folders)
+        health = Health(storage, bot, kling, disk=disk_guard(settings), data_folders=folders, gateway=role != "worker")
         for server in web_servers(settings.web, bot.engine, health, metrics):
             await server.start()
             stack.push_async_callback(server.stop)
         _close_on_sigterm(bot)
         async with bot:
-            await bot.start(token)
+            await (bot.work(token) if role == "worker" else bot.start(token))
 
 
 def _close_on_sigterm(bot: KlingBot) -> None:

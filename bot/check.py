@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 import aiohttp
 
 from bot.kling.client import KlingClient
 from bot.kling.diagnosis import explain_probe_failure
 from bot.kling.errors import KlingError
 from bot.kling.transport import RetryPolicy
-from bot.settings import DiscordSettings, KlingSettings, StorageSettings, WebSettings, read_section
+from bot.settings import (
+    DiscordSettings,
+    KlingSettings,
+    StorageSettings,
+    WebSettings,
+    hide_passwords,
+    read_section,
+    without_password,
+)
 from db import DATABASE_ERRORS, open_storage
 
 CLOCK_SKEW_WORTH_MENTIONING = 5.0  # seconds
@@ -27,8 +33,9 @@ async def run_check(env_file: str) -> int:
     storage, problems = read_section(StorageSettings, env_file)
     ok &= _report("settings: storage", problems)
     if storage is not None and not problems:
-        where = without_password(storage.database_url)
-        ok &= _report(f"database {where}", [await probe_database(storage.database_url)])
+        url = storage.database_url.get_secret_value()
+        problem = hide_passwords(await probe_database(url), url)  # a driver's message may quote the URL
+        ok &= _report(f"database {without_password(url)}", [problem])
     kling, problems = read_section(KlingSettings, env_file)
     ok &= _report("settings: Kling", problems)
     if kling is not None and not problems:
@@ -56,14 +63,6 @@ async def probe_database(url: str) -> str:
     finally:
         await storage.close()
     return ""
-
-
-def without_password(url: str) -> str:
-    """Return a database URL fit to print (postgresql://user:***@host/…)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
 async def probe_callback_url(base: str) -> str:

@@ -26,7 +26,7 @@ async def guilds_command(
         return 2
     if action == "leave":
         return await _leave(env_file, guild_id or 0, out, err)
-    storage = await open_storage(storage_settings.database_url)
+    storage = await open_storage(storage_settings.database_url.get_secret_value())
     try:
         if action == "list":
             for access in await storage.guilds.all_access():

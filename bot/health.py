@@ -31,17 +31,22 @@ class Health:
         *,
         disk: DiskGuard | None = None,
         data_folders: Iterable[Path] = (),
+        gateway: bool = True,
     ) -> None:
         self._storage = storage
         self._client = client
+        self._gateway = gateway  # False: a worker, which speaks to Discord over REST only
         self._kling = kling
         self._disk = disk
         self._folders = tuple(data_folders)
 
     async def report(self) -> tuple[int, dict[str, Any]]:
-        """Return (HTTP status, body): 200 when every check is "ok" and the gateway is connected, else 503."""
+        """Return (HTTP status, body): 200 when every check is "ok" and the gateway is connected (where this
+        process has one), else 503."""
         checks = {"database": await self._database(), "data_folders": self._writable(), "disk": self._room()}
         gateway = "connected" if self._gateway_open() else "disconnected"
+        if not self._gateway:
+            gateway = "not used" if not self._client.is_closed() else "disconnected"
         last = self._kling.last_success_at
         body: dict[str, Any] = {
             **checks,
@@ -49,14 +54,19 @@ class Health:
             "last_provider_success": datetime.fromtimestamp(last, tz=UTC).isoformat() if last else None,
             "seconds_since_provider_success": round(time.time() - last, 1) if last else None,
         }
-        healthy = all(value == "ok" for value in checks.values()) and gateway == "connected"
+        healthy = all(value == "ok" for value in checks.values()) and gateway in ("connected", "not used")
         body["status"] = "ok" if healthy else "unhealthy"
         return (200 if healthy else 503), body
 
     def _gateway_open(self) -> bool:
         # The websocket, not on_ready: READY can lag the connection by seconds while guilds stream in.
+        if self._client.is_closed():
+            return False
+        if isinstance(self._client, discord.AutoShardedClient):  # every shard this process runs
+            shards = self._client.shards.values()
+            return bool(shards) and not any(shard.is_closed() for shard in shards)
         ws = getattr(self._client, "ws", None)
-        return not self._client.is_closed() and ws is not None and bool(ws.open)
+        return ws is not None and bool(ws.open)
 
     async def _database(self) -> str:
         try:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic import Field, HttpUrl, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Provider = Literal["official", "cometapi", "anyfast", "simulator"]
@@ -48,14 +49,38 @@ class DiscordSettings(BaseSettings):
     allowed_guild_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=(), validation_alias="ALLOWED_GUILD_IDS")
     # Operators besides the application's owner (or team), as Discord reports it: comma-separated user ids.
     operator_user_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=(), validation_alias="OPERATOR_USER_IDS")
+    # Sharding (Discord requires it from 2,500 servers): the bot's shards in all, and which of them this process
+    # runs (default: all of them). Unset: one unsharded connection.
+    shard_count: int | None = Field(default=None, ge=1, validation_alias="SHARD_COUNT")
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(default=None, validation_alias="SHARD_IDS")
 
-    @field_validator("allowed_guild_ids", "operator_user_ids", mode="before")
+    @field_validator("allowed_guild_ids", "operator_user_ids", "shard_ids", mode="before")
     @classmethod
     def _id_list(cls, value: object) -> object:
         """Read "1, 2, 3" (or a list) as ids."""
         if isinstance(value, str):
             return tuple(int(part) for part in value.replace(";", ",").split(",") if part.strip())
         return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_in_range(cls, value: tuple[int, ...] | None, info: ValidationInfo) -> tuple[int, ...] | None:
+        """Each id names one of SHARD_COUNT's shards, once."""
+        if value is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("needs SHARD_COUNT (how many shards the bot has in all)")
+        if not value or any(not 0 <= shard < count for shard in value):
+            raise ValueError(f"each id must be from 0 to {count - 1} (SHARD_COUNT is {count})")
+        if len(set(value)) != len(value):
+            raise ValueError("an id is listed twice")
+        return value
+
+    @property
+    def sharded(self) -> bool:
+        """Return True when the bot runs as shards (SHARD_COUNT set)."""
+        return self.shard_count is not None
 
 
 class KlingSettings(BaseSettings):
@@ -119,7 +144,8 @@ class StorageSettings(BaseSettings):
 
     model_config = _config("")
 
-    database_url: str = "sqlite:///data/bot.db"
+    # A secret: a PostgreSQL URL may carry the password. Print it with `without_password`.
+    database_url: SecretStr = SecretStr("sqlite:///data/bot.db")
     archive_dir: Path = Path("data/archive")
     input_dir: Path = Path("data/inputs")
     input_retention_hours: float = Field(default=72.0, gt=0)
@@ -137,6 +163,9 @@ class EngineSettings(BaseSettings):
     download_max_mb: int = Field(default=200, ge=1)
     download_allow_loopback: bool = False  # tests only: lets results come from 127.0.0.1 over http
     delivery_max_attempts: int = Field(default=5, ge=1)
+    # Seconds a process holds a task it is sending or posting, renewed every quarter of it while the work runs:
+    # how soon another process takes over the work of one that died (several processes, on PostgreSQL).
+    lease_seconds: float = Field(default=60.0, ge=1)
 
 
 class QuotaSettings(BaseSettings):
@@ -204,7 +233,8 @@ class Settings:
         """Return every secret's value, for the log redactor."""
         secrets = [self.discord.token, self.kling.api_key, self.kling.access_key, self.kling.secret_key]
         secrets.extend([self.kling.webhook_secret, self.web.ops_token])
-        return [s.get_secret_value() for s in secrets if s is not None]
+        values = [s.get_secret_value() for s in secrets if s is not None]
+        return values + url_passwords(self.storage.database_url.get_secret_value())
 
     discord: DiscordSettings
     kling: KlingSettings
@@ -242,12 +272,34 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
     return Settings(discord=discord, kling=kling, storage=storage, engine=engine, quota=quota, web=web)  # type: ignore[arg-type]
 
 
+def without_password(url: str) -> str:
+    """Return a database URL fit to print (postgresql://user:***@host/…)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
+def url_passwords(url: str) -> list[str]:
+    """Return the password in a database URL as written and percent-decoded (none: an empty list)."""
+    password = urlsplit(url).password
+    return [password, unquote(password)] if password else []
+
+
+def hide_passwords(text: str, url: str) -> str:
+    """Return `text` (an error message, say) with the password of `url` replaced by ***."""
+    for password in url_passwords(url):
+        text = text.replace(password, "***")
+    return text
+
+
 def _describe(exc: ValidationError, cls: type[BaseSettings]) -> list[str]:
     prefix = cls.model_config.get("env_prefix", "")
     lines = []
     for error in exc.errors(include_url=False, include_input=False):
         field = str(error["loc"][0]) if error["loc"] else ""
-        name = f"{prefix}{field}".upper()
+        # A field read under its own name (`validation_alias`, e.g. SHARD_COUNT) is reported by that name.
+        name = f"{prefix}{field}".upper() if field in cls.model_fields else field
         reason = "missing" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
         lines.append(f"{name}: {reason}")
     return lines

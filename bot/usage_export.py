@@ -41,7 +41,7 @@ async def export_usage(
         print("\n".join(problems + quota_problems), file=sys.stderr)
         return 2
     last = until or datetime.now(UTC).date()
-    storage = await open_storage(storage_settings.database_url)
+    storage = await open_storage(storage_settings.database_url.get_secret_value())
     try:
         rows = await storage.quotas.usage_report(day_start(since), day_start(last + timedelta(days=1)), guild_id, by=by)
     finally:

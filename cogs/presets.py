@@ -30,7 +30,8 @@ from cogs.options import Choice, Name
 from db.models import Preset
 from db.repository import MemberRepository, TaskRepository
 
-LIST_MAX = 4000  # characters of one embed's description (Discord allows 4,096)
+LIST_MAX = 2800  # characters of each of the two lists: both embeds together stay under Discord's 6,000
+MORE_ROOM = 20  # the "… and N more" line
 PROMPT_SHOWN = 50  # characters of a preset's prompt in the list
 CHOICE_MAX = 100  # Discord's limit on a choice's name
 
@@ -121,7 +122,8 @@ def _listed(presets: list[Preset]) -> str:
         lines.append(f"• {fit(preset_label(preset))}{prompt}")
     kept: list[str] = []
     for line in lines:
-        if sum(len(k) + 1 for k in kept) + len(line) > LIST_MAX:
+        if sum(len(k) + 1 for k in kept) + len(line) > LIST_MAX - MORE_ROOM:
+            kept.append(f"… and {len(lines) - len(kept)} more")
             break
         kept.append(line)
     return "\n".join(kept) or "None yet."

@@ -106,7 +106,7 @@ class TaskCommands(commands.Cog):
         task = await self.find_task(interaction, id.strip())
         if task.outcome in (None, Outcome.CANCELLED) or task.state is TaskState.DELIVERING:
             progress = await self.engine.progress(task)
-            embed = status_embed(task, progress.queue_position, progress)
+            embed = status_embed(task, progress.queue_position, progress, live=False)
             await interaction.followup.send(embed=embed, ephemeral=True)
             return
         copy = await self.results.copy(task, interaction.filesize_limit)

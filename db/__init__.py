@@ -13,11 +13,20 @@ import aiosqlite
 import asyncpg
 
 from db.audit import SqliteAudit
+from db.coordination import SoloCoordination
 from db.guilds import SqliteGuilds
 from db.members import SqliteMembers
 from db.postgres import PostgresAudit, PostgresDatabase, PostgresGuilds, PostgresMembers, PostgresQuotas, PostgresTasks
+from db.postgres.coordination import PostgresCoordination
 from db.quotas import SqliteQuotas
-from db.repository import AuditRepository, GuildRepository, MemberRepository, QuotaRepository, TaskRepository
+from db.repository import (
+    AuditRepository,
+    Coordination,
+    GuildRepository,
+    MemberRepository,
+    QuotaRepository,
+    TaskRepository,
+)
 from db.sqlite import SqliteDatabase
 from db.tasks import SqliteTasks
 
@@ -29,7 +38,7 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (aiosqlite.Error, asyncpg.Postgre
 
 @dataclass
 class Storage:
-    """The repositories, over one database."""
+    """The repositories, over one database, and what the processes sharing it need of each other."""
 
     database: SqliteDatabase | PostgresDatabase
     tasks: TaskRepository
@@ -37,9 +46,11 @@ class Storage:
     guilds: GuildRepository
     audit: AuditRepository
     members: MemberRepository
+    coordination: Coordination
 
     async def close(self) -> None:
-        """Close the database."""
+        """Close the database (and give up the leadership, if this process held it)."""
+        await self.coordination.close()
         await self.database.close()
 
 
@@ -60,6 +71,7 @@ async def open_storage(url: str) -> Storage:
         guilds=SqliteGuilds(database),
         audit=SqliteAudit(database),
         members=SqliteMembers(database),
+        coordination=SoloCoordination(),
     )
 
 
@@ -73,4 +85,5 @@ async def _open_postgres(url: str) -> Storage:
         guilds=PostgresGuilds(database),
         audit=PostgresAudit(database),
         members=PostgresMembers(database),
+        coordination=PostgresCoordination(database, url),
     )

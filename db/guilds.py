@@ -95,3 +95,22 @@ class SqliteGuilds:
         """Store a value under `key`."""
         async with self._db.transaction() as conn:
             await conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?, ?)", (key, value, now))
+
+    async def claim_meta(self, key: str, value: str, *, now: float, unless_since: float) -> bool:
+        """Store `value` under `key` unless the key was stored at or after `unless_since`; return whether it was.
+
+        One statement: of processes claiming the same key at once, one gets it (e.g. the right to send an alert).
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "value = excluded.value, updated_at = excluded.updated_at WHERE meta.updated_at < ?",
+                (key, value, now, unless_since),
+            )
+            return cursor.rowcount == 1
+
+    async def drop_meta(self, key: str, value: str) -> bool:
+        """Remove `key` if it still holds `value` (a claim given back); return whether it did."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM meta WHERE key = ? AND value = ?", (key, value))
+            return cursor.rowcount == 1

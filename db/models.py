@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -11,6 +13,7 @@ from bot.vocabulary import Outcome, TaskKind, TaskState
 
 CENTS = Decimal(100)
 Delivery = Literal["channel", "dm"]  # where a result goes: the channel it was asked in, or the requester's DMs
+NO_LEASE: Mapping[str, Any] = MappingProxyType({"lease_owner": None, "lease_until": None})  # fields ending a lease
 
 
 def to_cents(units: Decimal) -> int:
@@ -77,6 +80,8 @@ class TaskRecord(BaseModel):
     deadline_at: float | None = None
     next_poll_at: float | None = None
     next_delivery_at: float | None = None
+    lease_owner: str | None = None  # the process sending (submitting) or posting (delivering) it, while it does
+    lease_until: float | None = None  # past this, the lease is dead and any process may take the task over
 
 
 class NewTask(BaseModel):

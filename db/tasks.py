@@ -10,7 +10,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from bot.vocabulary import ACTIVE_STATES, ALLOWED_MOVES, IN_FLIGHT_STATES, TaskKind, TaskState
-from db.models import NewTask, TaskRecord, from_cents, to_cents
+from db.models import NO_LEASE, NewTask, TaskRecord, from_cents, to_cents
 from db.sqlite import SqliteDatabase
 
 Settlement = Literal["charge", "refund"]
@@ -31,6 +31,21 @@ FAIR_QUEUE = """
         WHERE t.state = 'queued'
     ) ORDER BY user_rank, created_at, id
 """
+
+# A claimed delivery is due again when its attempt is and its lease has run out (whichever is later).
+DELIVERY_DUE = (
+    "CASE WHEN lease_until IS NOT NULL AND lease_until > next_delivery_at THEN lease_until ELSE next_delivery_at END"
+)
+# Due deliveries any process may claim: finished tasks, and deliveries nobody holds a live lease on.
+CLAIMABLE = (
+    "next_delivery_at IS NOT NULL AND next_delivery_at <= ? AND (state IN ('succeeded', 'failed') OR "
+    "(state = 'delivering' AND (lease_until IS NULL OR lease_until <= ?))) ORDER BY next_delivery_at"
+)
+# A delivery time left on a task in no deliverable state would be due for ever: forget it.
+STRAY_DELIVERIES = (
+    "UPDATE tasks SET next_delivery_at = NULL WHERE next_delivery_at IS NOT NULL AND next_delivery_at <= ? "
+    "AND state NOT IN ('succeeded', 'failed', 'delivering')"
+)
 
 
 class SqliteTasks:
@@ -65,23 +80,27 @@ class SqliteTasks:
         *,
         now: float,
         settle: Settlement | None = None,
+        holder: str | None = None,
         **fields: Any,
     ) -> TaskRecord | None:
-        """Move a task to `to_state` only if it is in one of `from_states`; None if it was not.
+        """Move a task to `to_state` only if it is in one of `from_states` (and, given a `holder`, only while
+        that process holds its lease); None if it was not.
 
-        The state change, the other fields and the quota settlement commit together or not at all.
+        A move ends the task's lease unless `fields` set a new one. The state change, the other fields and the
+        quota settlement commit together or not at all.
         """
         sources = list(from_states)
         illegal = [state for state in sources if to_state not in ALLOWED_MOVES[state]]
         if illegal:
             raise ValueError(f"No move from {[s.value for s in illegal]} to {to_state.value}")
         allowed = [state.value for state in sources]
-        assignments, values = _assignments(fields)
+        assignments, values = _assignments({**NO_LEASE, **fields})
         marks = ", ".join("?" * len(allowed))
+        fence, held = _fence(holder)
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                f"UPDATE tasks SET state = ?, updated_at = ?{assignments} WHERE id = ? AND state IN ({marks})",
-                (to_state.value, now, *values, task_id, *allowed),
+                f"UPDATE tasks SET state = ?, updated_at = ?{assignments} WHERE id = ? AND state IN ({marks}){fence}",
+                (to_state.value, now, *values, task_id, *allowed, *held),
             )
             if cursor.rowcount != 1:
                 return None
@@ -89,14 +108,68 @@ class SqliteTasks:
                 await _settle(conn, task_id, settle, now)
         return await self.get(task_id)
 
-    async def update(self, task_id: str, *, now: float, **fields: Any) -> None:
-        """Change fields (never the state) of a task."""
+    async def update(self, task_id: str, *, now: float, holder: str | None = None, **fields: Any) -> None:
+        """Change fields (never the state) of a task; given a `holder`, only while that process holds its lease."""
         assignments, values = _assignments(fields)
+        fence, held = _fence(holder)
         async with self._db.transaction() as conn:
             await conn.execute(
-                f"UPDATE tasks SET updated_at = ?{assignments} WHERE id = ?",
-                (now, *values, task_id),
+                f"UPDATE tasks SET updated_at = ?{assignments} WHERE id = ?{fence}",
+                (now, *values, task_id, *held),
             )
+
+    async def take_lease(
+        self, task_id: str, states: Iterable[TaskState], owner: str, *, now: float, until: float, **fields: Any
+    ) -> TaskRecord | None:
+        """Lease a task in one of `states` to `owner` until `until` (with `fields`); None if it is in another
+        state or a live lease is on it (even `owner`'s: work under it is going on)."""
+        allowed = [state.value for state in states]
+        assignments, values = _assignments({**fields, "lease_owner": owner, "lease_until": until})
+        marks = ", ".join("?" * len(allowed))
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE tasks SET updated_at = ?{assignments} WHERE id = ? AND state IN ({marks}) "
+                "AND (lease_owner IS NULL OR lease_until IS NULL OR lease_until <= ?)",
+                (now, *values, task_id, *allowed, now),
+            )
+            if cursor.rowcount != 1:
+                return None
+        return await self.get(task_id)
+
+    async def renew_lease(self, task_id: str, owner: str, *, now: float, until: float, **fields: Any) -> bool:
+        """Extend `owner`'s lease on a task to `until` (with `fields`); False if `owner` no longer holds it (the
+        task moved on, the lease was given back, or another process took it over)."""
+        assignments, values = _assignments({**fields, "lease_until": until})
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE tasks SET updated_at = ?{assignments} WHERE id = ? AND lease_owner = ?",
+                (now, *values, task_id, owner),
+            )
+            return cursor.rowcount == 1
+
+    async def claim_deliveries(
+        self, owner: str, *, now: float, until: float, limit: int
+    ) -> list[tuple[TaskRecord, TaskState]]:
+        """Claim up to `limit` due deliveries for `owner` until `until` (finished tasks, and deliveries whose lease
+        ran out), each moved to `delivering` with one more attempt; return each with the state it was claimed from.
+
+        One write transaction: no other claim can pick the same task.
+        """
+        async with self._db.transaction() as conn:
+            await conn.execute(STRAY_DELIVERIES, (now,))
+            async with conn.execute(f"SELECT id, state FROM tasks WHERE {CLAIMABLE} LIMIT ?", (now, now, limit)) as cur:
+                picked = {row[0]: TaskState(row[1]) for row in await cur.fetchall()}
+            marks = ", ".join("?" * len(picked))
+            if picked:
+                await conn.execute(
+                    "UPDATE tasks SET state = 'delivering', lease_owner = ?, lease_until = ?, next_delivery_at = ?, "
+                    f"delivery_attempts = delivery_attempts + 1, updated_at = ? WHERE id IN ({marks})",
+                    (owner, until, until, now, *picked),
+                )
+        if not picked:
+            return []
+        claimed = await self._select(f"SELECT * FROM tasks WHERE id IN ({marks})", tuple(picked))
+        return [(task, picked[task.id]) for task in claimed]
 
     async def set_withheld(
         self, task_id: str, states: Iterable[TaskState], by_user_id: int, *, now: float
@@ -138,8 +211,8 @@ class SqliteTasks:
         )
 
     async def next_delivery_at(self) -> float | None:
-        """Return when the next delivery attempt is due, if any."""
-        value = await self._scalar("SELECT MIN(next_delivery_at) FROM tasks WHERE next_delivery_at IS NOT NULL", ())
+        """Return when the next delivery attempt is due (and its lease, if any, has run out), if any."""
+        value = await self._scalar(f"SELECT MIN({DELIVERY_DUE}) FROM tasks WHERE next_delivery_at IS NOT NULL", ())
         return None if value is None else float(value)
 
     async def queued_fair(self, limit: int) -> list[TaskRecord]:
@@ -237,6 +310,11 @@ async def _settle(conn: aiosqlite.Connection, task_id: str, entry: Settlement, n
     )
     if entry == "charge":
         await conn.execute("UPDATE tasks SET units_charged = units_reserved WHERE id = ?", (task_id,))
+
+
+def _fence(holder: str | None) -> tuple[str, tuple[str, ...]]:
+    """Return the condition (and its value) that a write lands only while `holder` holds the task's lease."""
+    return ("", ()) if holder is None else (" AND lease_owner = ?", (holder,))
 
 
 def _assignments(fields: dict[str, Any]) -> tuple[str, list[Any]]:

@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
+
 from tests.conftest import API_KEY
 from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling
@@ -37,6 +39,7 @@ class BotProcess:
     extra_env: dict[str, str] = field(default_factory=dict)
     callbacks: bool = True
     port: int = field(default_factory=free_port)
+    command: tuple[str, ...] = ()  # e.g. ("worker",): one role of the bot (a worker connects no gateway)
     process: asyncio.subprocess.Process | None = None
     starts: int = 0
 
@@ -78,10 +81,13 @@ class BotProcess:
         self.data.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", cwd=self.data, env=self.env(),
+                sys.executable, "-m", "bot", *self.command, cwd=self.data, env=self.env(),
                 stdout=asyncio.subprocess.DEVNULL, stderr=log,
             )  # fmt: skip
         self.starts += 1
+        if "worker" in self.command:
+            await self._wait_serving(ready_timeout)
+            return
         try:
             await self.discord.wait_until_ready(timeout=ready_timeout)
             await self.discord.wait_for_commands(timeout=ready_timeout)
@@ -93,7 +99,8 @@ class BotProcess:
         if self.process is not None and self.process.returncode is None:
             self.process.send_signal(signal.SIGKILL)
             await self.process.wait()
-        await self._wait_disconnected()
+        if "worker" not in self.command:
+            await self._wait_disconnected()
 
     async def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
@@ -113,6 +120,19 @@ class BotProcess:
             if line.startswith(f"{field_name}:"):
                 return int(line.split()[1])
         raise LookupError(field_name)
+
+    async def _wait_serving(self, seconds: float) -> None:
+        """Wait until the web server answers /healthz (a worker has no gateway to wait for)."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+            for _ in range(int(seconds / 0.1)):
+                try:
+                    async with session.get(f"{self.web}/healthz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise RuntimeError("the worker never served /healthz:\n" + self.log_file.read_text()[-4000:])
 
     async def _wait_disconnected(self) -> None:
         for _ in range(100):

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from bot.check import without_password
+from bot.settings import without_password
 from bot.vocabulary import TaskKind
 from db import Storage, open_storage
 from db.models import ImageRef, NewTask

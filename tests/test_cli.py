@@ -43,6 +43,17 @@ async def test_empty_environment_exits_naming_what_is_missing(tmp_path: Path) ->
     assert "Traceback" not in stderr + stdout
 
 
+@pytest.mark.parametrize("role", ["gateway", "worker"])
+async def test_a_role_refuses_sqlite_naming_database_url(tmp_path: Path, role: str) -> None:
+    """`gateway` and `worker` share the work through PostgreSQL: on SQLite they exit at once, saying what to set."""
+    env = {"DISCORD_TOKEN": "t", "KLING_API_KEY": API_KEY, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    code, stdout, stderr = await run_bot(role, env=env, cwd=tmp_path)
+    assert code == 2
+    assert "DATABASE_URL=postgresql://" in stderr
+    assert "Traceback" not in stderr + stdout
+    assert not (tmp_path / "bot.db").exists()  # refused before opening anything
+
+
 @pytest.mark.parametrize("dialect", ["official", "cometapi", "anyfast"])
 async def test_check_prints_ok_against_the_fake(fake: FakeKling, tmp_path: Path, dialect: str) -> None:
     """`check` with good settings probes the provider and prints OK for every line."""

@@ -86,3 +86,39 @@ def test_package_data_ships_with_the_install() -> None:
     assert config["db.postgres.migrations"] == ["*.sql"]
     assert list((ROOT / "db" / "postgres" / "migrations").glob("V*.sql"))
     assert (ROOT / "bot" / "kling" / "catalogue.toml").exists()
+
+
+def test_compose_scale_profile_runs_postgres_a_gateway_and_two_workers() -> None:
+    """`--profile scale`: PostgreSQL (checked by pg_isready), one gateway and two workers on it, each health-checked."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert "profiles" not in services["bot"]  # the default stays one process on SQLite
+    assert "DATABASE_URL" not in (services["bot"].get("environment") or {})
+    scaled = {name: service for name, service in services.items() if "scale" in service.get("profiles", [])}
+    assert set(scaled) == {"postgres", "gateway", "worker"}
+    postgres = scaled["postgres"]
+    assert postgres["image"].startswith("postgres:15")
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert any(volume.endswith(":/var/lib/postgresql/data") for volume in postgres["volumes"])
+    assert scaled["gateway"]["command"] == ["gateway"]
+    assert scaled["worker"]["command"] == ["worker"]
+    assert scaled["worker"]["deploy"]["replicas"] == 2
+    assert "ports" not in scaled["worker"]  # only the gateway takes callbacks from outside
+    for role in ("gateway", "worker"):
+        service = scaled[role]
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert service["healthcheck"]["test"] == ["CMD", "python", "-m", "bot.healthcheck", "/healthz"]
+        assert service["environment"]["DATABASE_URL"].startswith("postgresql://")
+        assert "@postgres:5432/" in service["environment"]["DATABASE_URL"]
+        assert any(volume.endswith(":/data") for volume in service["volumes"])
+
+
+def test_readme_shows_the_scale_command_lines() -> None:
+    """README's "Scaling out" names the compose command, migrate-db, the roles and the shard settings."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Scaling out", 1)[1].split("\n## ", 1)[0]
+    for text in ("docker compose --profile scale up", "migrate-db --to postgresql://", "gateway", "worker",
+                 "SHARD_COUNT", "SHARD_IDS"):  # fmt: skip
+        assert text in section, text
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "docker compose --profile scale up -d postgres gateway worker" in compose
+    assert "docker compose --profile scale up -d postgres gateway worker" in section

@@ -57,7 +57,7 @@ def test_valid_settings_from_dotenv_file(tmp_path: pytest.TempPathFactory) -> No
     settings = load_settings(env_file)
     assert settings.kling.provider == "official"
     assert settings.kling.resolved_base_url == DEFAULT_BASE_URLS["official"]
-    assert settings.storage.database_url == "sqlite:///data/bot.db"
+    assert settings.storage.database_url.get_secret_value() == "sqlite:///data/bot.db"
     shown = repr(settings)
     assert "discord-secret" not in shown
     assert "sk-secret" not in shown

@@ -14,10 +14,12 @@ import pytest
 from bot.vocabulary import TaskState
 from db import Storage, open_storage
 from db.audit import SqliteAudit
+from db.coordination import SoloCoordination
 from db.guilds import SqliteGuilds
 from db.members import SqliteMembers
 from db.models import AuditEntry, ContentRule, GuildAccess, GuildSettings, MemberSettings, Preset
 from db.postgres import PostgresAudit, PostgresGuilds, PostgresMembers, PostgresQuotas, PostgresTasks
+from db.postgres.coordination import PostgresCoordination
 from db.quotas import SqliteQuotas
 from db.sqlite import pending_migrations
 from db.tasks import SqliteTasks
@@ -167,6 +169,7 @@ async def test_member_settings_and_presets(storage: Storage) -> None:
         (SqliteGuilds, PostgresGuilds),
         (SqliteAudit, PostgresAudit),
         (SqliteMembers, PostgresMembers),
+        (SoloCoordination, PostgresCoordination),
     ],
 )
 def test_each_sqlite_repository_method_has_its_postgresql_twin(sqlite: type, postgres: type) -> None:

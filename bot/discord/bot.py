@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any, Literal
 
 import discord
 from discord.ext import commands
@@ -19,6 +20,7 @@ from bot.discord.services import Services
 from bot.discord.status import StatusBoard
 from bot.discord.sync import sync_commands
 from bot.engine import Progress, build_engine
+from bot.settings import DiscordSettings
 from bot.vocabulary import TaskKind
 from db.models import TaskRecord
 
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.video", "cogs.image", "cogs.tasks", "cogs.quota", "cogs.admin", "cogs.settings", "cogs.presets")
 MEGABYTE = 1024 * 1024
+# What a process does (PostgreSQL lets several share the work): everything ("all"); the gateway, commands and
+# buttons, recording requests ("gateway"); or the engine's loops, speaking to Discord over REST only ("worker").
+Role = Literal["all", "gateway", "worker"]
 
 
 class KlingBot(commands.Bot):
@@ -35,13 +40,16 @@ class KlingBot(commands.Bot):
     `results` (result messages), `storage`, `provider` and `settings`.
     """
 
-    def __init__(self, services: Services, *, start_engine: bool = True, force_sync: bool = False) -> None:
+    def __init__(
+        self, services: Services, *, start_engine: bool = True, force_sync: bool = False, role: Role = "all"
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),  # a prompt can never ping anyone by default
             tree_cls=GatedTree,
+            **self.gateway_options(services.settings.discord),
         )
         settings = services.settings
         self.settings = settings
@@ -83,11 +91,25 @@ class KlingBot(commands.Bot):
         self._buttons = bound_task_button(actions)
         self.start_engine = start_engine
         self.force_sync = force_sync
+        self.role: Role = role
         self._engine_starter: asyncio.Task[None] | None = None
+        self._closed = asyncio.Event()
         self.tree.error(on_app_command_error)
 
+    def gateway_options(self, settings: DiscordSettings) -> dict[str, Any]:
+        """Return discord.py's gateway options: none for one unsharded connection (see `ShardedKlingBot`)."""
+        return {}
+
     async def setup_hook(self) -> None:
-        """Load the cogs, register persistent buttons, sync commands if they changed, start the engine."""
+        """Load the cogs, register persistent buttons, sync commands if they changed, start the engine.
+
+        A worker has no gateway, hence no commands: it starts the engine at once (its channels come from REST).
+        """
+        if self.role == "worker":
+            if self.start_engine:
+                await self.engine.start()
+                log.info("Engine started (worker: no gateway connection)")
+            return
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(self._buttons, bound_guild_decision(self.gate))
@@ -107,13 +129,21 @@ class KlingBot(commands.Bot):
 
     async def _start_engine_when_ready(self) -> None:
         await self.wait_until_ready()
-        await self.engine.start()
-        log.info("Engine started")
+        await self.engine.start(work=self.role == "all")
+        log.info("Engine started" if self.role == "all" else "Engine ready (gateway: the workers run its loops)")
+
+    async def work(self, token: str) -> None:
+        """Log in over REST and run the engine until closed: a worker, with no gateway connection."""
+        await self.login(token)  # runs setup_hook, which starts the engine
+        await self._closed.wait()
 
     async def close(self) -> None:
         """Stop the engine's loops and the status edits, then log out."""
         if self._engine_starter is not None and not self._engine_starter.done():
             self._engine_starter.cancel()
-        await self.engine.stop()
-        await self.status_board.close()
-        await super().close()
+        try:
+            await self.engine.stop()
+            await self.status_board.close()
+            await super().close()
+        finally:
+            self._closed.set()

@@ -140,6 +140,10 @@ class LipSyncModal(discord.ui.Modal, title="Lip sync"):
         await report(interaction, error, self.task.id)
 
 
+# Actions that spend on the member's own inputs (their private uploads): never an admin's to press.
+REQUESTER_ONLY = frozenset({"retry", "vary", "remix", "lipsync"})
+
+
 class TaskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
     """One action on one task; the task id lives in the custom_id, so no state is lost on restart.
 
@@ -174,7 +178,12 @@ class TaskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLA
         if task is None:
             await reply_private(interaction, "This task no longer exists.")
             return False
-        if interaction.user.id == task.user_id or is_admin(interaction):
+        if interaction.user.id == task.user_id:
+            return True
+        if self.action in REQUESTER_ONLY:  # going again reuses the member's own uploads: theirs alone
+            await reply_private(interaction, "Only the person who asked for this can run it again or lip-sync it.")
+            return False
+        if is_admin(interaction):
             return True
         await reply_private(interaction, "Only the person who asked for this (or an admin) can use its buttons.")
         return False
@@ -211,10 +220,10 @@ class ResultButtons(discord.ui.View):
         return False
 
 
-def result_view(task: TaskRecord, *, lip_sync: bool) -> discord.ui.View:
+def result_view(task: TaskRecord, *, lip_sync: bool, in_dm: bool = False) -> discord.ui.View:
     """Return the buttons for a finished task's message: going again on the first row, the rest on the second."""
     view = ResultButtons(timeout=None)
-    for name in result_actions(task, lip_sync=lip_sync):
+    for name in ["delete"] if in_dm else result_actions(task, lip_sync=lip_sync):
         item = button(name, task.id)
         item.row = 0 if name in AGAIN else 1
         view.add_item(item)

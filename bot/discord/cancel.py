@@ -26,6 +26,7 @@ FINISHED_AT_KLING = (
     "Kling has finished this one (it is charged as Kling charges); it is about to be posted. It can still be "
     "kept back: archived, not posted (you'll still see it with `/task show`)."
 )
+FAILED_AT_KLING = "Kling couldn't make this one, so nothing was charged; its notice is about to be posted."
 
 
 class StatusButtons(discord.ui.View):
@@ -61,24 +62,30 @@ def look_button(look: tuple[str, str, discord.ButtonStyle], action: str, task_id
 
 async def press_cancel(interaction: discord.Interaction, task: TaskRecord, engine: Engine) -> None:
     """Cancel the task; if Kling has it already, say so and offer to keep it from being posted."""
+    await interaction.response.defer(ephemeral=True, thinking=True)  # the answer may take a few writes
     result = await engine.cancel(task.id, interaction.user.id)
     if result.status is CancelStatus.AT_PROVIDER:
-        words = FINISHED_AT_KLING if result.task.state in (TaskState.SUCCEEDED, TaskState.FAILED) else AT_KLING
+        if result.task.outcome is Outcome.FAILED:
+            await reply_private(interaction, FAILED_AT_KLING)
+            return
+        words = FINISHED_AT_KLING if result.task.state is TaskState.SUCCEEDED else AT_KLING
         await reply_private(interaction, words, view=withhold_view(task.id))
         return
-    await reply_private(interaction, answer(result))
+    await reply_private(interaction, answer(result, interaction.user.id))
 
 
 async def press_withhold(interaction: discord.Interaction, task: TaskRecord, engine: Engine) -> None:
     """Keep the task's result from being posted."""
-    await reply_private(interaction, answer(await engine.withhold(task.id, interaction.user.id)))
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    await reply_private(interaction, answer(await engine.withhold(task.id, interaction.user.id), interaction.user.id))
 
 
-def answer(result: CancelResult) -> str:
+def answer(result: CancelResult, presser: int) -> str:
     """Return what a press did, in a member's words."""
     task = result.task
     if result.status is CancelStatus.CANCELLED:
-        return f"Cancelled: it never reached Kling, and its {task.units_reserved} units are back in your quota."
+        whose = "your quota" if presser == task.user_id else f"<@{task.user_id}>'s quota"
+        return f"Cancelled: it never reached Kling, and its {task.units_reserved} units are back in {whose}."
     if result.status is CancelStatus.WITHHELD:
         return (
             "It won't be posted. Kling finishes it and it is charged as Kling charges; the result is archived, "

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable
-from typing import Literal
 
 import discord
 
 from bot.content import blocked
 from bot.discord.access import GuildGate
 from bot.discord.defaults import Filled, Layer, fill, used_line, with_preset_text
-from bot.discord.embeds import Price, fit, title_of
+from bot.discord.embeds import KIND_TITLES, Price, fit
 from bot.discord.errors import CommandRefusedError
 from bot.discord.fixes import FixView
 from bot.discord.permissions import role_ids
 from bot.discord.presets import NAME_SHOWN, find_preset, preset_choices, preset_notes
 from bot.discord.replies import reply_private
 from bot.discord.status import StatusBoard
+from bot.discord.threads import generation_place, home_channel_id, thread_name
 from bot.engine import Engine, Overrides, Submission
 from bot.kling.errors import InvalidRequestError
 from bot.kling.models import TaskRequest
@@ -28,8 +28,6 @@ from db.repository import AuditRepository, GuildRepository, MemberRepository
 
 log = logging.getLogger(__name__)
 
-THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages
-THREAD_NAME_MAX = 100  # Discord's limit on a channel name
 BLOCKED = "A rule of this server blocks this prompt, so nothing was sent or charged. Change the prompt and try again."
 
 
@@ -83,7 +81,7 @@ class RequestDesk:
         A request the model's rules refuse, where one change would make it go, gets the refusal with that
         change as a button (and None is returned); any other refusal is raised for the error handler.
         """
-        guild_id, channel_id = _place(interaction)
+        guild_id, _ = _place(interaction)
         member = await self._members.settings(guild_id, interaction.user.id)
         chosen = await find_preset(self._members, guild_id, interaction.user.id, preset) if preset else None
         if chosen is not None:
@@ -91,16 +89,22 @@ class RequestDesk:
         await self._check_rules(guild_id, (request.prompt, request.negative_prompt, *_shot_prompts(request)))
         filled = await self._filled(guild_id, request, given, chosen, member)
         request = filled.request
-        try:
-            task = await self._engine.submit(
-                Submission(guild_id, channel_id, interaction.user.id, request, role_ids(interaction), member.delivery)
-            )
-        except InvalidRequestError as exc:
-            if exc.fix is None:
-                raise
-            view = FixView(request, exc.fix, notes, interaction.user.id, self._resend)
-            await reply_private(interaction, exc.user_message, view=view)
-            return None
+        name = thread_name(request.prompt, _shot_prompts(request), KIND_TITLES.get(request.kind, "Kling"))
+        async with generation_place(interaction, self._guilds, name) as place:
+            try:
+                task = await self._engine.submit(
+                    Submission(
+                        guild_id, place.channel_id, interaction.user.id, request, role_ids(interaction),
+                        member.delivery,
+                    )
+                )  # fmt: skip
+            except InvalidRequestError as exc:
+                if exc.fix is None:
+                    raise
+                view = FixView(request, exc.fix, notes, interaction.user.id, self._resend)
+                await reply_private(interaction, exc.user_message, view=view)
+                return None
+            place.kept = True
         used = used_line(task.params, filled.sources)
         await self._announce(interaction, task, [*([used] if used else []), *preset_notes(chosen), *notes])
         return task
@@ -116,16 +120,19 @@ class RequestDesk:
     ) -> TaskRecord:
         """Queue `task`'s request again for the member pressing Retry or Vary (after `begin`); with `overrides`,
         with new texts (Remix). The server's rules see the texts that will be sent."""
-        guild_id, channel_id = _place(interaction)
+        guild_id, _ = _place(interaction)
         params = overrides.applied_to(task.params) if overrides is not None else task.params
         shots = [str(shot.get("prompt") or "") for shot in params.get("shots") or []]
         texts = [str(params.get(key) or "") for key in ("prompt", "negative_prompt")]
         await self._check_rules(guild_id, [*texts, *shots])
         member = await self._members.settings(guild_id, interaction.user.id)
-        again = await self._engine.resubmit(
-            task.id, guild_id=guild_id, channel_id=channel_id, user_id=interaction.user.id,
-            role_ids=role_ids(interaction), deliver_to=member.delivery, overrides=overrides,
-        )  # fmt: skip
+        name = thread_name(str(params.get("prompt") or ""), shots, KIND_TITLES.get(task.kind, "Kling"))
+        async with generation_place(interaction, self._guilds, name) as place:
+            again = await self._engine.resubmit(
+                task.id, guild_id=guild_id, channel_id=place.channel_id, user_id=interaction.user.id,
+                role_ids=role_ids(interaction), deliver_to=member.delivery, overrides=overrides,
+            )  # fmt: skip
+            place.kept = True
         await self._announce(interaction, again, ())
         return again
 
@@ -135,28 +142,9 @@ class RequestDesk:
             raise CommandRefusedError(BLOCKED)
 
     async def _announce(self, interaction: discord.Interaction, task: TaskRecord, notes: Iterable[str]) -> None:
-        task = await self._into_thread(interaction, task)
         position = await self._engine.queue_position(task.id)
         await self._status.post(task, position)
         await interaction.followup.send(confirmation(task, position, notes, self._price), ephemeral=True)
-
-    async def _into_thread(self, interaction: discord.Interaction, task: TaskRecord) -> TaskRecord:
-        """Where the server asks for it, give the task its own thread (named from its prompt) for its status and
-        result; already in a thread, or unable to make one, it stays where it was asked."""
-        channel = interaction.channel
-        if not isinstance(channel, discord.TextChannel) or not (await self._guilds.settings(task.guild_id)).threads:
-            return task
-        try:
-            thread = await channel.create_thread(
-                name=thread_name(task), type=discord.ChannelType.public_thread,
-                auto_archive_duration=THREAD_ARCHIVE_MINUTES, reason=f"Kling task {task.id}",
-            )  # fmt: skip
-        except discord.HTTPException as exc:
-            log.warning(
-                "Task %s: can't open a thread in channel %s (%s); posting in the channel", task.id, channel.id, exc
-            )
-            return task
-        return await self._engine.relocate(task.id, thread.id) or task
 
     async def default_model(self, guild_id: int | None, kind: TaskKind, user_id: int | None = None) -> str | None:
         """Return the model a request of `kind` gets when the member names none: theirs (/settings), the server's,
@@ -209,21 +197,6 @@ def confirmation(task: TaskRecord, position: int | None, notes: Iterable[str], p
     lines = [f"Queued as `{task.id}` ({place}, {cost}). {where}"]
     lines.extend(f"• {note}" for note in notes)
     return "\n".join(lines)
-
-
-def thread_name(task: TaskRecord) -> str:
-    """Return a thread's name from the task's prompt (or its kind), on one line, within Discord's 100."""
-    shots = task.params.get("shots") or []
-    text = str(task.params.get("prompt") or (shots[0].get("prompt") if shots else "") or "").split()
-    name = " ".join(text) or title_of(task)
-    return name if len(name) <= THREAD_NAME_MAX else name[: THREAD_NAME_MAX - 1].rstrip() + "…"
-
-
-def home_channel_id(channel: object) -> int:
-    """Return the channel a request counts as made in: a thread's parent, else the channel itself."""
-    if isinstance(channel, discord.Thread) and channel.parent_id is not None:
-        return channel.parent_id
-    return getattr(channel, "id", 0)
 
 
 def _shot_prompts(request: TaskRequest) -> list[str]:

@@ -88,14 +88,20 @@ def state_line(task: TaskRecord) -> str:
     return f"{STATE_LINES[task.state]} — it won't be posted (withheld by {who})"
 
 
-def status_embed(task: TaskRecord, queue_position: int | None, progress: Progress | None = None) -> discord.Embed:
-    """Return the live status: state, place in the queue, time left (from `progress`), elapsed and expected
-    times (Discord renders those live)."""
+def status_embed(
+    task: TaskRecord, queue_position: int | None, progress: Progress | None = None, *, live: bool = True
+) -> discord.Embed:
+    """Return the status: state, place in the queue, time left (from `progress`), elapsed and expected times.
+
+    A `live` status message is edited only when the task moves, so its time left is Discord's own live
+    countdown ("done in 2 minutes"), never words that would go stale; a one-off view (`/task show`) says it
+    in words ("about 1 min 40 s left").
+    """
     line = state_line(task)
     if task.state is TaskState.QUEUED and queue_position is not None:
         line += f" — #{queue_position} in line"
     if progress is not None and progress.seconds_left is not None:
-        line += f" · {time_left_words(progress.seconds_left)}"
+        line += f" · {_time_left(progress, live=live)}"
     if task.outcome is Outcome.FAILED and task.error_reason and (task.state is TaskState.FAILED or task.withheld_by):
         line += f": {fit(task.error_reason, REASON_PREVIEW)}"
     embed = discord.Embed(title=title_of(task), description=line, colour=STATUS_COLOUR)
@@ -109,6 +115,13 @@ def status_embed(task: TaskRecord, queue_position: int | None, progress: Progres
         embed.add_field(name="Expected", value=f"<t:{int(finish)}:R>")  # learned from recent tasks
     embed.set_footer(text=f"Task {task.id} · live status")  # unlike a result's footer, on purpose
     return embed
+
+
+def _time_left(progress: Progress, *, live: bool) -> str:
+    seconds, finish = progress.seconds_left or 0, progress.finish_at
+    if seconds <= 0 or finish is None:
+        return time_left_words(seconds)
+    return f"done <t:{int(finish)}:R>" if live else time_left_words(seconds)
 
 
 def result_embed(task: TaskRecord, note: str | None = None, price: Price | None = None) -> discord.Embed:

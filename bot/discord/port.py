@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 
 import discord
 
@@ -22,6 +23,7 @@ HISTORY_LOOKBACK = 100  # newest first, back to the status message
 UPLOAD_REFUSED = 40005
 PostableChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel
 REFUSED_NOTE = "Discord refused the upload; download it from the link (it expires after 30 days)."
+GUILD_LIMIT_TTL = 3600.0  # seconds a server's upload limit read over REST is kept (it changes with boosts)
 
 
 def nonce_for(task: TaskRecord) -> str:
@@ -37,6 +39,7 @@ class DiscordDelivery:
         self._status = status
         self._results = results
         self._metrics = metrics
+        self._upload_limits: dict[int, tuple[int, float]] = {}  # guild id -> (bytes, when read), without a gateway
 
     async def deliver(self, task: TaskRecord) -> DeliveryReceipt:
         """Post the task's result (or failure) and return where it went."""
@@ -67,12 +70,27 @@ class DiscordDelivery:
         channel = await self._channel(task.channel_id)
         if channel is not None:
             try:
-                message = await self._post(channel, task, channel.guild.filesize_limit)
+                message = await self._post(channel, task, await self._upload_limit(channel.guild))
             except (discord.Forbidden, discord.NotFound) as exc:
                 log.warning("Task %s: can't post in channel %s (%s); trying DMs", task.id, task.channel_id, exc)
             else:
                 return DeliveryReceipt(message.id, message.channel.id)
         return await self._deliver_by_dm(task)
+
+    async def _upload_limit(self, guild: discord.Guild) -> int:
+        """Return how large an upload the server takes. Without a gateway (a worker) the server isn't cached,
+        and a channel fetched over REST knows nothing of its boosts: ask Discord, once an hour per server."""
+        if not guild.unavailable:
+            return guild.filesize_limit
+        known = self._upload_limits.get(guild.id)
+        if known is None or time.monotonic() - known[1] > GUILD_LIMIT_TTL:
+            try:
+                limit = (await self._client.fetch_guild(guild.id, with_counts=False)).filesize_limit
+            except discord.HTTPException as exc:
+                log.info("Can't read server %s to learn its upload limit (%s); using the smallest", guild.id, exc)
+                return guild.filesize_limit
+            known = self._upload_limits[guild.id] = (limit, time.monotonic())
+        return known[0]
 
     async def find_delivery(self, task: TaskRecord) -> DeliveryReceipt | None:
         """Look for this task's result posted by an earlier attempt: in its channel, then in the requester's DMs.
@@ -164,7 +182,7 @@ class DiscordDelivery:
         self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles
     ) -> discord.Message | None:
         """Post the result as a media card; return None where it isn't one, or Discord refused its form (400)."""
-        buttons = result_view(task, lip_sync=self._results.lip_sync).children
+        buttons = self._view(target, task).children
         try:
             card = self._results.card(task, files, buttons)
         except ValueError as exc:  # discord.py's own check of Discord's limits
@@ -182,6 +200,11 @@ class DiscordDelivery:
             log.warning("Task %s: Discord refused the media card (%s); posting the classic message", task.id, exc)
         return None
 
+    def _view(self, target: discord.abc.Messageable, task: TaskRecord) -> discord.ui.View:
+        """Return the result's buttons; in DMs only Delete (going again needs the server: its rules, roles, channel)."""
+        in_dm = isinstance(target, discord.DMChannel | discord.User | discord.Member)
+        return result_view(task, lip_sync=self._results.lip_sync, in_dm=in_dm)
+
     async def _send(
         self, target: discord.abc.Messageable, task: TaskRecord, files: ResultFiles, *,
         content: str | None, embed: discord.Embed | None, buttons: bool,
@@ -190,7 +213,7 @@ class DiscordDelivery:
             content=content,
             embed=embed if embed is not None else discord.utils.MISSING,
             files=files.discord_files(),
-            view=result_view(task, lip_sync=self._results.lip_sync) if buttons else discord.utils.MISSING,
+            view=self._view(target, task) if buttons else discord.utils.MISSING,
             allowed_mentions=_requester_only(task),
             nonce=nonce_for(task),
         )

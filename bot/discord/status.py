@@ -195,6 +195,11 @@ class StatusBoard:
 
     async def _edit(self, task: TaskRecord) -> None:
         self._last_edit[task.id] = self._clock()
+        # Processes that share the work (a gateway, workers) each edit the same message: a late edit must not
+        # bring back an older state, so a newer record stored by another process is the one drawn.
+        stored = await self._storage.tasks.get(task.id)
+        if stored is not None and stored.updated_at > task.updated_at:
+            task = stored
         if task.state in FINAL:
             self._last_edit.pop(task.id, None)
         progress = await self._progress_of(task)

@@ -69,7 +69,7 @@ class Admission:
         """
         ctx = self._ctx
         if self._credit is not None:
-            self._credit.check(ctx.clock.now())  # out of credit: say so now rather than fail the task later
+            await self._credit.check(ctx.clock.now())  # out of credit: say so now rather than fail the task later
         if self._disk is not None:
             self._disk.check()  # before anything is stored: a full disk would fail the task half-way
         prepared = ctx.client.prepare(submission.request)

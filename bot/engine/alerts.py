@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
@@ -38,9 +38,6 @@ class Alerts:
         self._ctx = ctx
         self._sink = sink
         self._sending: set[asyncio.Task[None]] = set()
-        # One alert at a time, in the order raised: "sent within?" then "remember" is not atomic, so a second
-        # alert for the same key must wait for the first one's mark (on PostgreSQL the reads really overlap).
-        self._one_at_a_time = asyncio.Lock()
 
     def after_reservation(self, usage: Usage, limits: QuotaLimits, cost: Decimal, guild_id: int) -> None:
         """Send the alerts this reservation (`usage` was read just before it) made due."""
@@ -74,27 +71,27 @@ class Alerts:
 
     async def _budget(self, alert: BudgetAlert, window: float) -> None:
         key = f"alert:{alert.limit}:{alert.guild_id or 'bot'}:{alert.threshold}"
-        async with self._one_at_a_time:
-            if self._sink is None or await self._sent_within(key, window):
-                return
-            if await self._sink.budget_alert(alert):
-                await self._remember(key)
+        if self._sink is not None:
+            await self._once(key, window, lambda sink: sink.budget_alert(alert))
 
     async def _notice(self, key: str, text: str) -> None:
-        async with self._one_at_a_time:
-            if self._sink is None or await self._sent_within(f"notice:{key}", NOTICE_REPEAT):
-                return
-            if await self._sink.operator_notice(OperatorNotice(text)):
-                await self._remember(f"notice:{key}")
+        if self._sink is not None:
+            await self._once(f"notice:{key}", NOTICE_REPEAT, lambda sink: sink.operator_notice(OperatorNotice(text)))
 
-    async def _sent_within(self, key: str, window: float) -> bool:
-        last = await self._ctx.storage.guilds.get_meta(key)
-        return last is not None and self._ctx.clock.now() - float(last) < window
-
-    async def _remember(self, key: str) -> None:
-        """Mark `key` sent (only once someone was told: an alert nobody got may go out later)."""
-        now = self._ctx.clock.now()
-        await self._ctx.storage.guilds.set_meta(key, str(now), now=now)
+    async def _once(self, key: str, window: float, send: Callable[[AlertSink], Awaitable[bool]]) -> None:
+        """Send unless `key` went out within `window`: claimed in storage first, so of every process raising
+        the same alert at once one sends it; given back if nobody was told (it may go out later then)."""
+        assert self._sink is not None  # noqa: S101 - checked by the callers
+        guilds, now = self._ctx.storage.guilds, self._ctx.clock.now()
+        claim = f"{now} {self._ctx.owner}"
+        if not await guilds.claim_meta(key, claim, now=now, unless_since=now - window):
+            return
+        told = False
+        try:
+            told = await send(self._sink)
+        finally:
+            if not told:
+                await guilds.drop_meta(key, claim)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(self._guarded(work))

@@ -117,4 +117,5 @@ async def end_cancelled(
         log.info("Task %s: cancelled by user %s and refunded", task.id, by_user_id)
         await ctx.notify(updated)
         ctx.wake_deliverer()
+        ctx.wake_submitter()  # a task ended from `submitting` frees a provider slot
     return updated

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.engine.clock import Clock
@@ -31,6 +35,19 @@ class WakeUps:
     tracker: asyncio.Event = field(default_factory=asyncio.Event)
     deliverer: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def get(self, name: str) -> asyncio.Event | None:
+        """Return the event of the loop called `name` ("submitter", "tracker", "deliverer"), if there is one."""
+        return {"submitter": self.submitter, "tracker": self.tracker, "deliverer": self.deliverer}.get(name)
+
+
+def process_name() -> str:
+    """Return a name for this engine that no other running one has: host, process id and a random part."""
+    return f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"
+
+
+def _alone(_loop: str) -> None:
+    """Tell no other process: the default, for a process alone on its database."""
+
 
 @dataclass
 class EngineContext:
@@ -46,6 +63,8 @@ class EngineContext:
     callback_base: str | None = None
     metrics: Metrics = field(default_factory=Metrics)
     wakes: WakeUps = field(default_factory=WakeUps)
+    owner: str = field(default_factory=process_name)  # whose leases this engine's are
+    announce: Callable[[str], None] = _alone  # wakes the loop of that name in the other processes, too
     expected: ExpectedTimes = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,17 +74,25 @@ class EngineContext:
         """Return how long `task` is expected to take at the provider (learned, else the provider's figure)."""
         return self.expected.seconds(task.kind, task.params)
 
+    @property
+    def leading(self) -> bool:
+        """Return True while this process runs the provider-facing loops (always, alone on SQLite)."""
+        return self.storage.coordination.leading
+
     def wake_submitter(self) -> None:
-        """A queued task may be able to start."""
+        """A queued task may be able to start (in whichever process leads)."""
         self.wakes.submitter.set()
+        self.announce("submitter")
 
     def wake_tracker(self) -> None:
-        """A task's next check moved earlier."""
+        """A task's next check moved earlier (in whichever process leads)."""
         self.wakes.tracker.set()
+        self.announce("tracker")
 
     def wake_deliverer(self) -> None:
-        """A task finished and waits to be posted."""
+        """A task finished and waits to be posted (by any process)."""
         self.wakes.deliverer.set()
+        self.announce("deliverer")
 
     @property
     def callbacks_on(self) -> bool:

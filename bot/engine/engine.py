@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from pydantic import SecretStr
 
@@ -18,9 +18,11 @@ from bot.engine.context import EngineContext
 from bot.engine.credit import BalanceWatch, Credit
 from bot.engine.deliverer import Deliverer
 from bot.engine.inputs import InputStore
+from bot.engine.leadership import Leadership
 from bot.engine.overrides import Overrides
 from bot.engine.ports import AlertSink, DeliveryPort
 from bot.engine.progress import Progress, estimate
+from bot.engine.recovery import recover_deliveries, recover_tracking
 from bot.engine.results import ResultArchive
 from bot.engine.submitter import Submitter
 from bot.engine.tracker import Tracker
@@ -30,7 +32,7 @@ from bot.kling.provider import ProviderClient
 from bot.metrics import Metrics
 from bot.quota import QuotaStanding
 from bot.settings import EngineSettings, QuotaSettings
-from bot.vocabulary import IN_FLIGHT_STATES, TaskState
+from bot.vocabulary import TaskState
 from db import Storage
 from db.models import Delivery, TaskRecord
 
@@ -42,7 +44,6 @@ MAINTENANCE_INTERVAL = 3600.0
 DEFAULT_INPUT_RETENTION = 72 * 3600.0
 DEFAULT_ARCHIVE_RETENTION = 30 * 86400.0
 ARCHIVE_PRUNE_BATCH = 200
-UNDELIVERED = (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.DELIVERING)
 
 
 class InputsExpiredError(Exception):
@@ -82,7 +83,7 @@ class Engine:
         self._input_retention = input_retention
         self._archive_retention = archive_retention
         self._alerts = Alerts(ctx, alerts)
-        self.credit = Credit(notify=self._alerts.notice)
+        self.credit = Credit(store=storage.guilds, notify=self._alerts.notice)
         self._balance_watch = BalanceWatch(ctx, self.credit, low_water=quota.balance_alert_units)
         self._balance_read: tuple[float, AccountBalance | None] | None = None
         self._admission = Admission(ctx, quota, disk, self.credit, self._alerts)
@@ -91,12 +92,19 @@ class Engine:
         self.submitter = Submitter(ctx, self.credit)
         self.tracker = Tracker(ctx, self.submitter.reconcile, self.submitter.slot_freed)
         self.deliverer = Deliverer(ctx)
-        self._workers = [
+        self._leadership = Leadership(ctx, gained=self._lead)
+        # The submitter and the tracker look for themselves whether this process leads; the periodic steps
+        # only run in the leader too (one balance read an hour, one housekeeping, however many processes).
+        self._led = [
             Worker("submitter", self.submitter.step, clock, ctx.wakes.submitter),
             Worker("tracker", self.tracker.step, clock, ctx.wakes.tracker),
+            Worker("maintenance", self._if_leading(self.maintain), clock, periodic=True),
+            Worker("balance", self._if_leading(self._balance_watch.step), clock, periodic=True),
+        ]
+        self._workers = [
+            Worker("leadership", self._leadership.step, clock, self._leadership.lost),
             Worker("deliverer", self.deliverer.step, clock, ctx.wakes.deliverer),
-            Worker("maintenance", self.maintain, clock),
-            Worker("balance", self._balance_watch.step, clock),
+            *self._led,
         ]
 
     # Requests
@@ -133,14 +141,6 @@ class Engine:
         except FileNotFoundError:
             raise InputsExpiredError(task_id) from None
         return await self.submit(Submission(guild_id, channel_id, user_id, request, role_ids, deliver_to))
-
-    async def relocate(self, task_id: str, channel_id: int) -> TaskRecord | None:
-        """Move a task's posts to another channel of its server (its own thread), before any was made."""
-        task = await self._ctx.storage.tasks.get(task_id)
-        if task is None or task.status_message_id is not None or task.delivery_message_id is not None:
-            return task
-        await self._ctx.storage.tasks.update(task_id, now=self._ctx.clock.now(), channel_id=channel_id)
-        return await self._ctx.storage.tasks.get(task_id)
 
     async def queue_position(self, task_id: str) -> int | None:
         """Return the task's place in the queue (1 = next), or None if it is not waiting."""
@@ -214,33 +214,54 @@ class Engine:
         return self._ctx.expected_seconds(task)
 
     async def recover(self) -> None:
-        """Make sure every unfinished task has its next step scheduled (run at start)."""
-        tasks, now = self._ctx.storage.tasks, self._ctx.clock.now()
+        """Make sure every unfinished task has its next step scheduled, and try to lead (run at start).
+
+        Leases are respected: among several processes (PostgreSQL) a starting one never takes live work.
+        """
+        tasks = self._ctx.storage.tasks
         self._ctx.expected.learn_all(await tasks.recent_generation_times(LEARNED_FROM))
-        for task in await tasks.in_states(IN_FLIGHT_STATES):
-            # Callbacks that came while we were down are lost: look at every in-flight task now (batched).
-            if task.next_poll_at is None or task.next_poll_at > now:
-                await tasks.update(task.id, now=now, next_poll_at=now)
-        for task in await tasks.in_states(UNDELIVERED):
-            # A delivery claimed by the previous process is not running any more: look at it now.
-            if task.next_delivery_at is None or task.state is TaskState.DELIVERING:
-                await tasks.update(task.id, now=now, next_delivery_at=now)
+        await recover_deliveries(self._ctx)
+        await self._leadership.step()  # on becoming the leader, `_lead` looks at the tasks in flight
         log.info("Engine recovered %d unfinished task(s)", await tasks.count_active())
 
-    async def start(self) -> None:
-        """Recover, then start the background loops."""
+    async def _lead(self) -> None:
+        """This process now leads: take over the queue's hold, look at every task in flight, start the loops."""
+        await self.submitter.load_pause()
+        await recover_tracking(self._ctx)
+        for worker in self._led:
+            worker.wake()
+
+    def _if_leading(self, step: Callable[[], Awaitable[float]]) -> Callable[[], Awaitable[float | None]]:
+        async def led() -> float | None:
+            return await step() if self._ctx.leading else None
+
+        return led
+
+    async def start(self, *, work: bool = True) -> None:
+        """Recover, then start the background loops.
+
+        `work=False` (a gateway process) runs no loop: it takes requests, callbacks and buttons, and the
+        processes that work (PostgreSQL) hear of them through the database.
+        """
+        if not work:
+            self._ctx.expected.learn_all(await self._ctx.storage.tasks.recent_generation_times(LEARNED_FROM))
+            return
         await self.recover()
         for worker in self._workers:
             worker.start()
 
     async def stop(self) -> None:
-        """Stop the background loops (tasks stay in the database and resume at the next start)."""
+        """Stop the background loops and give up the leadership (tasks stay in the database and resume at the
+        next start, here or in another process)."""
         for worker in self._workers:
             await worker.stop()
+        await self._leadership.close()
+        await self._ctx.storage.coordination.close()
         await self._alerts.close()
 
     async def run_due(self) -> None:
         """Run one step of every loop (tests and tools step the engine with this instead of the loops)."""
+        await self._leadership.step()
         await self.submitter.step()
         await self.tracker.step()
         await self.deliverer.step()
@@ -275,8 +296,13 @@ class Engine:
 
     async def _work_due(self) -> bool:
         tasks, now = self._ctx.storage.tasks, self._ctx.clock.now()
-        poll, delivery = await tasks.next_poll_at(), await tasks.next_delivery_at()
-        if (poll is not None and poll <= now) or (delivery is not None and delivery <= now):
+        delivery = await tasks.next_delivery_at()
+        if delivery is not None and delivery <= now:
+            return True
+        if not self._ctx.leading:  # checks and sends are the leader's
+            return False
+        poll = await tasks.next_poll_at()
+        if poll is not None and poll <= now:
             return True
         if now < self.submitter.paused_until:
             return False

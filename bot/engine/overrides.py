@@ -26,4 +26,5 @@ class Overrides:
             if "shots" not in params:
                 raise ValueError("this request has no shots to change")
             changed["shots"] = [shot.model_dump() for shot in self.shots]
+            changed["duration"] = str(sum(shot.duration for shot in self.shots))  # the video is its shots' length
         return changed

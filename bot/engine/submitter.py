@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 
@@ -9,6 +10,7 @@ from bot.engine.cancel import end_cancelled
 from bot.engine.codec import decode_request
 from bot.engine.context import EngineContext
 from bot.engine.credit import CREDIT_PAUSE, Credit
+from bot.engine.leases import kept
 from bot.engine.outcomes import record_failure
 from bot.engine.schedule import first_check_at, submit_retry_delay
 from bot.kling.errors import (
@@ -23,7 +25,7 @@ from bot.kling.errors import (
 from bot.kling.models import KlingTask, TaskStatus
 from bot.logs import task_context
 from bot.vocabulary import TaskState
-from db.models import TaskRecord
+from db.models import NO_LEASE, TaskRecord
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ MAX_PAUSE = 300.0  # never hold the queue longer on the provider's word (a Retry
 MISSING_INPUT = "Its input images expired before it could be sent; please submit it again."
 STAYED_FULL = "The video service stayed too busy to start it in time. Nothing was charged; please try again later."
 QUEUE_SCAN = 1000  # expired queued tasks failed per step
-SUBMIT_LEASE = 600.0  # seconds before a task stuck in `submitting` is reconciled
+PAUSE_KEY = "provider:pause"  # the queue's hold after a 1303 or a 1102, kept for whichever process leads next
 UNKNOWN_OUTCOME_CAP = 6 * 3600.0  # past the deadline, keep trying to learn a create's outcome this long
 
 
@@ -45,20 +47,42 @@ class Submitter:
         self.paused_until = 0.0
         self._credit_hold = 0.0
 
-    def slot_freed(self) -> None:
+    async def slot_freed(self) -> None:
         """A task finished: the provider may have room again (but no credit comes back with it)."""
-        self.paused_until = self._credit_hold if self._credit_hold > self.ctx.clock.now() else 0.0
+        held = self._credit_hold if self._credit_hold > self.ctx.clock.now() else 0.0
+        if held != self.paused_until:
+            await self._hold(held)
         self.ctx.wake_submitter()
 
+    async def load_pause(self) -> None:
+        """Take over the queue's hold from the process that led before (run on becoming the leader)."""
+        stored = await self.ctx.storage.guilds.get_meta(PAUSE_KEY)
+        if stored:
+            hold = json.loads(stored)
+            self.paused_until, self._credit_hold = float(hold["until"]), float(hold["credit"])
+
+    async def _hold(self, until: float, *, credit: float | None = None) -> None:
+        """Hold the queue until `until` (a 1102's credit hold until `credit`), here and for a later leader."""
+        self.paused_until = until
+        if credit is not None:
+            self._credit_hold = credit
+        hold = json.dumps({"until": self.paused_until, "credit": self._credit_hold})
+        await self.ctx.storage.guilds.set_meta(PAUSE_KEY, hold, now=self.ctx.clock.now())
+
     async def step(self) -> float | None:
-        """Submit as many queued tasks as free slots allow; return when to look again (None: when woken)."""
+        """Submit as many queued tasks as free slots allow; return when to look again (None: when woken).
+
+        Only the leading process sends: one submitter counts the slots in flight, so the cap holds.
+        """
+        if not self.ctx.leading:
+            return None
         tasks = self.ctx.storage.tasks
         await self._expire_waiting()  # also while paused: a waiting task's deadline doesn't wait
         if self.ctx.clock.now() < self.paused_until:
             return self.paused_until
         free = self.ctx.settings.provider_max_concurrent - await tasks.in_flight_slots()
         for task in await tasks.queued_fair(limit=max(free, 0)):
-            if task.slots > free or self.ctx.clock.now() < self.paused_until:
+            if task.slots > free or self.ctx.clock.now() < self.paused_until or not self.ctx.leading:
                 break
             free -= task.slots
             await self.submit(task)
@@ -71,6 +95,10 @@ class Submitter:
         for task in await self.ctx.storage.tasks.queued_before(cutoff, QUEUE_SCAN):
             with task_context(task.id):
                 await self._fail(task, STAYED_FULL)
+
+    @property
+    def _lease(self) -> float:
+        return self.ctx.settings.lease_seconds
 
     @property
     def _deadline(self) -> float:
@@ -96,19 +124,37 @@ class Submitter:
             TaskState.SUBMITTING,
             now=now,
             submit_attempts=task.submit_attempts + 1,
-            # A lease: if this process dies or errs mid-create, the reconciler picks the task up then.
-            next_poll_at=now + SUBMIT_LEASE,
+            # A lease: if this process dies or errs mid-create, the reconciler picks the task up once it ends.
+            lease_owner=self.ctx.owner,
+            lease_until=now + self._lease,
+            next_poll_at=now + self._lease,
             deadline_at=now + self._deadline,
         )
         if claimed is not None:
             await self.ctx.notify(claimed)
-            await self._create(claimed)
+            async with kept(self.ctx, claimed.id, due="next_poll_at"):
+                await self._create(claimed)
 
     async def reconcile(self, task: TaskRecord) -> None:
-        """Settle a task left in `submitting`: adopt the provider's task if it exists, else create it."""
+        """Settle a task left in `submitting`: adopt the provider's task if it exists, else create it.
+
+        Under a lease of its own: a task another process is still sending is left to it.
+        """
         with task_context(task.id):
+            now = self.ctx.clock.now()
+            leased = None
+            leased = await self.ctx.storage.tasks.take_lease(
+                task.id, [TaskState.SUBMITTING], self.ctx.owner, now=now, until=now + self._lease,
+                next_poll_at=now + self._lease,
+            )  # fmt: skip
+            if leased is None:  # still being sent: look when its lease ends (a callback may have moved the check)
+                current = await self.ctx.storage.tasks.get(task.id)
+                if current is not None and current.state is TaskState.SUBMITTING and current.lease_until is not None:
+                    await self.ctx.storage.tasks.update(task.id, now=now, next_poll_at=max(current.lease_until, now))
+                return
             try:
-                await self._reconcile(task)
+                async with kept(self.ctx, leased.id, due="next_poll_at"):
+                    await self._reconcile(leased)
             except Exception:
                 log.exception("Task %s: reconciling failed unexpectedly; trying again later", task.id)
                 await self._reschedule(task)
@@ -116,7 +162,7 @@ class Submitter:
     async def _reschedule(self, task: TaskRecord) -> None:
         now = self.ctx.clock.now()
         await self.ctx.storage.tasks.update(
-            task.id, now=now, next_poll_at=now + submit_retry_delay(task.submit_attempts)
+            task.id, now=now, next_poll_at=now + submit_retry_delay(task.submit_attempts), **NO_LEASE
         )
 
     async def _reconcile(self, task: TaskRecord) -> None:
@@ -156,7 +202,7 @@ class Submitter:
             await self._requeue(task, exc)
         except ResourcePackExhaustedError as exc:  # no credit: wait in the queue, take no more, resume later
             now = self.ctx.clock.now()
-            self.credit.pause(f"the provider answered {exc.code}: {exc.message}", until=now + CREDIT_PAUSE)
+            await self.credit.pause(f"the provider answered {exc.code}: {exc.message}", now, until=now + CREDIT_PAUSE)
             self._credit_hold = now + CREDIT_PAUSE  # a finishing task frees a slot, not credit
             await self._requeue(task, exc, pause=CREDIT_PAUSE)
         except (OutcomeUnknownError, TransientError) as exc:
@@ -165,7 +211,7 @@ class Submitter:
             log.warning("Task %s: provider refused the create: %s", task.id, exc)
             await self._fail(task, exc.user_message)
         else:
-            self.credit.created(self.ctx.clock.now())
+            await self.credit.created(self.ctx.clock.now())
             await self._mark_submitted(task, created)
 
     async def _mark_submitted(self, task: TaskRecord, remote: KlingTask) -> None:
@@ -192,11 +238,14 @@ class Submitter:
     async def _requeue(self, task: TaskRecord, exc: KlingError, *, pause: float | None = None) -> None:
         now = self.ctx.clock.now()
         pause = pause if pause is not None else capped_pause(getattr(exc, "retry_after", None))
-        self.paused_until = max(self.paused_until, now + pause)
+        await self._hold(max(self.paused_until, now + pause))
         log.info("Task %s: provider at capacity (%s); back in the queue for %.0f s", task.id, exc.code, pause)
         updated = await self.ctx.storage.tasks.transition(
             task.id, [TaskState.SUBMITTING], TaskState.QUEUED, now=now, next_poll_at=None
         )
+        if updated is not None and updated.withheld_by is not None:  # "don't post it" while it was being sent,
+            await end_cancelled(self.ctx, updated, updated.withheld_by)  # and nothing was created: end it now
+            return
         await self.ctx.notify(updated)
 
     async def _retry_later(self, task: TaskRecord, reason: str) -> None:
@@ -207,7 +256,8 @@ class Submitter:
             return
         delay = submit_retry_delay(task.submit_attempts)
         log.warning("Task %s: create outcome unknown (%s); reconciling in %.0f s", task.id, reason, delay)
-        await self.ctx.storage.tasks.update(task.id, now=now, next_poll_at=now + delay)
+        # The lease ends: the reconcile takes one of its own, in whichever process leads by then.
+        await self.ctx.storage.tasks.update(task.id, now=now, next_poll_at=now + delay, **NO_LEASE)
         self.ctx.wake_tracker()
 
     def _first_deadline(self, task: TaskRecord) -> float:

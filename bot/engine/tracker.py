@@ -36,14 +36,19 @@ class Tracker:
         self,
         ctx: EngineContext,
         reconcile: Callable[[TaskRecord], Awaitable[None]],
-        slot_freed: Callable[[], None],
+        slot_freed: Callable[[], Awaitable[None]],
     ) -> None:
         self.ctx = ctx
         self._reconcile = reconcile
         self._slot_freed = slot_freed
 
     async def step(self) -> float | None:
-        """Handle every due task; return when the next one falls due."""
+        """Handle every due task; return when the next one falls due.
+
+        Only the leading process asks the provider: one batched query per round, however many processes run.
+        """
+        if not self.ctx.leading:
+            return None
         tasks = self.ctx.storage.tasks
         # Tasks falling due in a moment come along: one list request answers for all of them.
         due = await tasks.due_for_poll(self.ctx.clock.now() + PULL_FORWARD, BATCH)
@@ -121,11 +126,11 @@ class Tracker:
 
     async def _succeed(self, task: TaskRecord, remote: KlingTask) -> None:
         if await record_success(self.ctx, task, remote) is not None:
-            self._slot_freed()
+            await self._slot_freed()
 
     async def _fail(self, task: TaskRecord, reason: str) -> None:
         if await record_failure(self.ctx, task, reason, TRACKED) is not None:
-            self._slot_freed()
+            await self._slot_freed()
 
     async def _later(self, task: TaskRecord) -> None:
         now = self.ctx.clock.now()

@@ -18,13 +18,21 @@ Step = Callable[[], Awaitable[float | None]]
 
 
 class Worker:
-    """Runs `step` (which returns when it is next due, or None) in a loop until stopped."""
+    """Runs `step` (which returns when it is next due, or None) in a loop until stopped.
 
-    def __init__(self, name: str, step: Step, clock: Clock, wake: asyncio.Event | None = None) -> None:
+    A step that only looks at what is due runs again at least every IDLE_CAP, however far off its next
+    piece of work (catching a wake-up missed); a `periodic` one (a balance read, housekeeping) runs when due
+    or woken, never sooner.
+    """
+
+    def __init__(
+        self, name: str, step: Step, clock: Clock, wake: asyncio.Event | None = None, *, periodic: bool = False
+    ) -> None:
         self.name = name
         self._step = step
         self._clock = clock
         self._wake = wake if wake is not None else asyncio.Event()
+        self._periodic = periodic
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -52,7 +60,15 @@ class Worker:
             except Exception:
                 log.exception("Engine worker %s failed; retrying in %.0f s", self.name, ERROR_PAUSE)
                 due = self._clock.now() + ERROR_PAUSE
+            await self._sleep(due)
+
+    async def _sleep(self, due: float | None) -> None:
+        """Wait until woken or `due` (at most IDLE_CAP at a time; a periodic step waits the whole way)."""
+        while True:
             delay = IDLE_CAP if due is None else min(max(due - self._clock.now(), 0.0), IDLE_CAP)
-            if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+            if delay <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+            if self._wake.is_set() or not self._periodic or (due is not None and self._clock.now() >= due):
+                return

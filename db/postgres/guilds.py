@@ -95,6 +95,23 @@ class PostgresGuilds:
             now,
         )
 
+    async def claim_meta(self, key: str, value: str, *, now: float, unless_since: float) -> bool:
+        """Store `value` under `key` unless the key was stored at or after `unless_since`; return whether it was.
+
+        One statement: of processes claiming the same key at once, one gets it (e.g. the right to send an alert).
+        """
+        claimed = await self._db.fetchval(
+            "INSERT INTO meta (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET "
+            "value = EXCLUDED.value, updated_at = EXCLUDED.updated_at WHERE meta.updated_at < $4 RETURNING TRUE",
+            key, value, now, unless_since,
+        )  # fmt: skip
+        return claimed is not None
+
+    async def drop_meta(self, key: str, value: str) -> bool:
+        """Remove `key` if it still holds `value` (a claim given back); return whether it did."""
+        dropped = await self._db.fetchval("DELETE FROM meta WHERE key = $1 AND value = $2 RETURNING TRUE", key, value)
+        return dropped is not None
+
     async def _access(self, where: str, *args: int) -> list[GuildAccess]:
         rows = await self._db.fetch(f"SELECT {', '.join(ACCESS_COLUMNS)} FROM guild_access {where}", *args)
         return [_access_record(row) for row in rows]

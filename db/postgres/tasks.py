@@ -11,10 +11,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.vocabulary import ACTIVE_STATES, ALLOWED_MOVES, IN_FLIGHT_STATES, TaskKind, TaskState
-from db.models import NewTask, TaskRecord, to_cents
+from db.models import NO_LEASE, NewTask, TaskRecord, to_cents
 from db.postgres.database import Connection, PostgresDatabase
 from db.postgres.rows import assignments, task_from_row
 from db.repository import Settlement
+from db.tasks import DELIVERY_DUE, STRAY_DELIVERIES
 
 # Round-robin across users, as `db.tasks.FAIR_QUEUE`: a task's rank is its place among its owner's queued
 # tasks plus the turns the owner has had since the oldest waiting task arrived.
@@ -27,6 +28,21 @@ RANKED = """
     WHERE t.state = 'queued'
 """
 FAIR_ORDER = "user_rank, created_at, id"
+# Claim due deliveries (as `db.tasks.CLAIMABLE`), skipping rows another process is claiming this instant.
+CLAIM_DELIVERIES = """
+    WITH picked AS (
+        SELECT id, state FROM tasks
+        WHERE next_delivery_at IS NOT NULL AND next_delivery_at <= $1 AND (state IN ('succeeded', 'failed')
+              OR (state = 'delivering' AND (lease_until IS NULL OR lease_until <= $1)))
+        ORDER BY next_delivery_at, seq LIMIT $4
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE tasks t SET state = 'delivering', lease_owner = $2, lease_until = $3, next_delivery_at = $3,
+        delivery_attempts = t.delivery_attempts + 1, updated_at = $1
+    FROM picked WHERE t.id = picked.id
+    RETURNING t.*, picked.state AS claimed_from
+"""
+STRAYS = STRAY_DELIVERIES.replace("?", "$1")  # the same statement, with PostgreSQL's placeholder
 
 
 class PostgresTasks:
@@ -59,17 +75,21 @@ class PostgresTasks:
         *,
         now: float,
         settle: Settlement | None = None,
+        holder: str | None = None,
         **fields: Any,
     ) -> TaskRecord | None:
-        """Move a task to `to_state` only if it is in one of `from_states`; None if it was not.
+        """Move a task to `to_state` only if it is in one of `from_states` (and, given a `holder`, only while
+        that process holds its lease); None if it was not.
 
         One `UPDATE … WHERE state = ANY(…)`: the row lock makes a competing move wait, then find the
-        state changed. The state change, the other fields and the quota settlement commit together.
+        state changed. A move ends the task's lease unless `fields` set a new one. The state change, the
+        other fields and the quota settlement commit together.
         """
         sources = list(from_states)
         illegal = [state for state in sources if to_state not in ALLOWED_MOVES[state]]
         if illegal:
             raise ValueError(f"No move from {[s.value for s in illegal]} to {to_state.value}")
+        fields = {**NO_LEASE, **fields}
         if settle == "charge":
             fields.pop("units_charged", None)
         sql, values = assignments(fields, 3)
@@ -78,8 +98,8 @@ class PostgresTasks:
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
                 f"UPDATE tasks SET state = $1, updated_at = $2{sql}{charged} "
-                f"WHERE id = ${where} AND state = ANY(${where + 1}::text[]) RETURNING *",
-                to_state.value, now, *values, task_id, _values(sources),
+                f"WHERE id = ${where} AND state = ANY(${where + 1}::text[]){_fence(holder, where + 2)} RETURNING *",
+                to_state.value, now, *values, task_id, _values(sources), *_held(holder),
             )  # fmt: skip
             if row is None:
                 return None
@@ -87,12 +107,52 @@ class PostgresTasks:
                 await settle_ledger(conn, task_id, settle, now)
         return task_from_row(row)
 
-    async def update(self, task_id: str, *, now: float, **fields: Any) -> None:
-        """Change fields (never the state) of a task."""
+    async def update(self, task_id: str, *, now: float, holder: str | None = None, **fields: Any) -> None:
+        """Change fields (never the state) of a task; given a `holder`, only while that process holds its lease."""
         sql, values = assignments(fields, 2)
+        where = len(values) + 2
         await self._db.pool.execute(
-            f"UPDATE tasks SET updated_at = $1{sql} WHERE id = ${len(values) + 2}", now, *values, task_id
-        )
+            f"UPDATE tasks SET updated_at = $1{sql} WHERE id = ${where}{_fence(holder, where + 1)}",
+            now, *values, task_id, *_held(holder),
+        )  # fmt: skip
+
+    async def take_lease(
+        self, task_id: str, states: Iterable[TaskState], owner: str, *, now: float, until: float, **fields: Any
+    ) -> TaskRecord | None:
+        """Lease a task in one of `states` to `owner` until `until` (with `fields`); None if it is in another
+        state or a live lease is on it (even `owner`'s: work under it is going on)."""
+        sql, values = assignments({**fields, "lease_owner": owner, "lease_until": until}, 2)
+        where = len(values) + 2
+        row = await self._db.fetchrow(
+            f"UPDATE tasks SET updated_at = $1{sql} WHERE id = ${where} AND state = ANY(${where + 1}::text[]) "
+            "AND (lease_owner IS NULL OR lease_until IS NULL OR lease_until <= $1) RETURNING *",
+            now, *values, task_id, _values(states),
+        )  # fmt: skip
+        return None if row is None else task_from_row(row)
+
+    async def renew_lease(self, task_id: str, owner: str, *, now: float, until: float, **fields: Any) -> bool:
+        """Extend `owner`'s lease on a task to `until` (with `fields`); False if `owner` no longer holds it (the
+        task moved on, the lease was given back, or another process took it over)."""
+        sql, values = assignments({**fields, "lease_until": until}, 2)
+        where = len(values) + 2
+        status = await self._db.pool.execute(
+            f"UPDATE tasks SET updated_at = $1{sql} WHERE id = ${where} AND lease_owner = ${where + 1}",
+            now, *values, task_id, owner,
+        )  # fmt: skip
+        return status == "UPDATE 1"
+
+    async def claim_deliveries(
+        self, owner: str, *, now: float, until: float, limit: int
+    ) -> list[tuple[TaskRecord, TaskState]]:
+        """Claim up to `limit` due deliveries for `owner` until `until` (finished tasks, and deliveries whose lease
+        ran out), each moved to `delivering` with one more attempt; return each with the state it was claimed from.
+
+        `FOR UPDATE SKIP LOCKED`: processes claiming at once each get other tasks, and none waits for another.
+        """
+        async with self._db.transaction() as conn:
+            await conn.execute(STRAYS, now)
+            rows = await conn.fetch(CLAIM_DELIVERIES, now, owner, until, limit)
+        return [(task_from_row(row), TaskState(row["claimed_from"])) for row in rows]
 
     async def set_withheld(
         self, task_id: str, states: Iterable[TaskState], by_user_id: int, *, now: float
@@ -132,8 +192,8 @@ class PostgresTasks:
         )
 
     async def next_delivery_at(self) -> float | None:
-        """Return when the next delivery attempt is due, if any."""
-        value = await self._db.fetchval("SELECT MIN(next_delivery_at) FROM tasks WHERE next_delivery_at IS NOT NULL")
+        """Return when the next delivery attempt is due (and its lease, if any, has run out), if any."""
+        value = await self._db.fetchval(f"SELECT MIN({DELIVERY_DUE}) FROM tasks WHERE next_delivery_at IS NOT NULL")
         return None if value is None else float(value)
 
     async def queued_fair(self, limit: int) -> list[TaskRecord]:
@@ -240,6 +300,15 @@ def _charged(fields: dict[str, Any]) -> str:
     if "units_reserved" in fields:
         return f", units_charged = ${3 + list(fields).index('units_reserved')}"
     return ", units_charged = units_reserved"
+
+
+def _fence(holder: str | None, index: int) -> str:
+    """Return the condition that a write lands only while `holder` holds the task's lease (its value: `_held`)."""
+    return "" if holder is None else f" AND lease_owner = ${index}"
+
+
+def _held(holder: str | None) -> tuple[str, ...]:
+    return () if holder is None else (holder,)
 
 
 def _values(states: Iterable[TaskState]) -> list[str]:

@@ -40,6 +40,9 @@ async def test_only_the_requester_or_an_admin_may_press(simcord_env: Any, world:
     assert "Only the person who asked" in refused.response.content
     moderators = guild.create_role("mods", permissions=discord.Permissions(manage_messages=True))
     mod = guild.add_member(simcord_env.create_user("mod"), roles=[moderators])
+    again = await mod.click(result, custom_id=button_id(result, "vary"))  # the member's own uploads: not a mod's
+    assert "Only the person who asked for this can run it again" in again.response.content
+    assert len(world.fake.tasks) == 1
     deleted = await mod.click(result, custom_id=button_id(result, "delete"))
     assert deleted.response.content == "Deleted."
     assert all(m.id != result.id for m in channel.history())

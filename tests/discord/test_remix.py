@@ -75,13 +75,14 @@ async def test_remix_of_a_storyboard_edits_its_shots(simcord_env: Any, world: Wo
     result = await delivered(world, channel, simcord_env, seconds=300)
     form = await alice.click(result, custom_id=button_id(result, "remix"))
     assert inputs_of(form)["shots"]["value"] == "3s: a fox wakes up\n2s: it runs"
-    await alice.submit_modal(form, {"shots": "3s: a fox wakes up\n2s: it flies away"})
+    await alice.submit_modal(form, {"shots": "3s: a fox wakes up\n4s: it flies away"})  # a shot made longer
     await delivered(world, channel, simcord_env, seconds=300)
     _, second = created(world)
     assert second.body["multi_prompt"] == [
         {"index": 1, "prompt": "a fox wakes up", "duration": "3"},
-        {"index": 2, "prompt": "it flies away", "duration": "2"},
+        {"index": 2, "prompt": "it flies away", "duration": "4"},
     ]
+    assert second.body["duration"] == "7"  # the video is as long as its shots
 
 
 async def test_remix_is_refused_by_a_server_rule_on_the_new_text(simcord_env: Any, world: World) -> None:
@@ -110,8 +111,9 @@ async def test_remix_over_the_quota_is_refused_and_not_charged(simcord_env: Any,
     assert len(await world.storage.tasks.for_user(guild.id, alice.id, limit=5)) == 1
 
 
-async def test_only_the_requester_or_an_admin_may_remix_or_vary(simcord_env: Any, world: World) -> None:
-    """Another member gets no form and queues nothing."""
+async def test_only_the_requester_may_remix_or_vary(simcord_env: Any, world: World) -> None:
+    """Another member gets no form and queues nothing (going again reuses the member's own uploads, so not even
+    an admin may)."""
     guild, _, _, result = await animated(simcord_env, world)
     bob = guild.add_member(simcord_env.create_user("bob"))
     for action in ("remix", "vary"):

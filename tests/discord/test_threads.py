@@ -76,3 +76,14 @@ async def test_a_request_made_in_a_thread_counts_as_its_channel(simcord_env: Any
     again = await alice.slash(thread, "video text", prompt="second")
     assert "Queued as" in again.response.content
     assert len(channel.threads) == 1
+
+
+async def test_a_refused_request_leaves_no_thread(simcord_env: Any, world: World) -> None:
+    """The thread is opened before the request is queued (so every post goes there from the start) and
+    deleted again when the request is refused: nothing is charged and no empty thread is left."""
+    _, channel, alice = await with_threads(simcord_env, world)
+    refused = await alice.slash(channel, "video text", prompt="a comet", model="kling-v3", duration="16")
+    assert "3–15 s" in refused.response.content
+    simcord_env.errors.clear()
+    assert channel.threads == []
+    assert world.fake.tasks == {}

@@ -164,8 +164,8 @@ async def test_cancels_racing_the_submitter_each_end_one_way(harness: Harness) -
 
 @pytest.mark.parametrize("fake_options", [{"concurrency_limit": 1}])
 async def test_withheld_while_sending_then_handed_back_is_cancelled_unsent(harness: Harness) -> None:
-    """Withheld while being sent, then refused by a full provider (1303, nothing created) and queued again:
-    it is not sent later, but ended cancelled and refunded."""
+    """Withheld while being sent, then refused by a full provider (1303, nothing created): it is not queued
+    again to wait for a slot, but ended cancelled and refunded at once."""
     engine = engine_of(harness)
     first = await harness.submit(request_of(KIND), user=1)
     await engine.drain()
@@ -177,7 +177,7 @@ async def test_withheld_while_sending_then_handed_back_is_cancelled_unsent(harne
 
     harness.port.on_update = press
     await engine.drain()
-    assert (await harness.task(second.id)).state is TaskState.QUEUED  # the 1303 handed it back
+    await assert_refunded_unsent(harness, second, ALICE)  # ended when the 1303 handed it back, not re-queued
     harness.port.on_update = None
     for _ in range(3):
         await harness.fake.advance(200)

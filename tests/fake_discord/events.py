@@ -46,7 +46,8 @@ async def announce(gateway: Gateway, world: World, event: str, message: StoredMe
     payload = message.payload
     guild_id = payload.get("guild_id")
     intent = GUILD_MESSAGES_INTENT if guild_id else DIRECT_MESSAGES_INTENT
-    if message.ephemeral or gateway.session is None or not gateway.intends(intent):
+    # Only the shard carrying the guild hears of it (none connected: nobody does).
+    if message.ephemeral or not gateway.intends(intent, int(guild_id) if guild_id else None):
         return
     if event == "MESSAGE_DELETE":
         data = {key: payload[key] for key in ("id", "channel_id", "guild_id") if key in payload}

@@ -32,6 +32,13 @@ class Snowflakes:
         self._last = max(now, self._last + 1)
         return self._last
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """Return a fresh snowflake whose guild would be on that shard: `(id >> 22) % shard_count == shard_id`."""
+        milliseconds = self.next() >> 22
+        milliseconds += (shard_id - milliseconds) % shard_count  # a few milliseconds ahead at most
+        self._last = max(self._last, milliseconds << 22)
+        return self._last
+
 
 @dataclass
 class FakeUser:

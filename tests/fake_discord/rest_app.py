@@ -56,7 +56,7 @@ def discord_middleware(fake: FakeDiscord) -> Callable[[web.Request, Handler], Aw
 
 def check_auth(token: str, request: web.Request, path: str) -> None:
     """Require "Authorization: Bot <token>" except on interaction callbacks and webhooks."""
-    if path.startswith(NO_AUTH_PREFIXES):
+    if path.startswith(NO_AUTH_PREFIXES) or path == "/gateway":
         return
     if request.headers.get("Authorization") != f"Bot {token}":
         raise DiscordError(401, 0, "401: Unauthorized")

@@ -40,10 +40,20 @@ class BotRoutes:
         router.add_get(f"{prefix}/guilds/{guild}/channels", self.guild_channels)
         router.add_get(f"{prefix}/guilds/{guild}/members/{ID % 'user_id'}", self.member)
         router.add_delete(f"{prefix}/users/@me/guilds/{guild}", self.leave_guild)
+        router.add_get(f"{prefix}/gateway", self.gateway)
+        router.add_get(f"{prefix}/gateway/bot", self.gateway_bot)
 
     async def me(self, request: web.Request) -> web.Response:
         """GET /users/@me: the bot user."""
         return json_response({**user_payload(self.fake.bot), "verified": True, "mfa_enabled": False})
+
+    async def gateway(self, request: web.Request) -> web.Response:
+        """GET /gateway: where to connect (no authentication needed)."""
+        return json_response({"url": self.fake.gateway_url})
+
+    async def gateway_bot(self, request: web.Request) -> web.Response:
+        """GET /gateway/bot: the URL, the recommended number of shards and the session start limit."""
+        return json_response(self.fake.gateway_bot())
 
     async def user(self, request: web.Request) -> web.Response:
         """GET /users/{id}."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -14,7 +14,7 @@ from aiohttp import web
 from .builders import application_payload, ready_payload
 from .commands import CommandStore
 from .errors import DiscordError, ErrorInjector, HeldRoutes
-from .gateway import Gateway
+from .gateway import Gateway, shard_of
 from .messages import MessageStore
 from .models import FakeChannel, FakeGuild, FakeInteraction, FakeUser, Snowflakes
 from .rest_app import build_app
@@ -43,8 +43,10 @@ class FakeDiscord:
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         ack_deadline: float = 3.0,
         token_lifetime: float = 15 * 60.0,
+        recommended_shards: int = 1,
     ) -> None:
         self.token = token
+        self.recommended_shards = recommended_shards  # what GET /gateway/bot recommends
         self.ids = Snowflakes()
         self.application_id = application_id or self.ids.next()
         self.bot = FakeUser(bot_user_id or self.application_id, bot_name, bot=True)
@@ -124,9 +126,13 @@ class FakeDiscord:
         premium_tier: int = 0,
         features: list[str] | None = None,
         permissions: int | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> FakeGuild:
-        """Create a guild the bot is in (add guilds before the bot connects; GUILD_CREATE is sent at IDENTIFY)."""
-        return self.world.add_guild(name, premium_tier, features, permissions)
+        """Create a guild the bot is in (add guilds before the bot connects; GUILD_CREATE is sent at IDENTIFY).
+
+        `shard` (shard id, shard count) picks an id whose events that shard carries.
+        """
+        return self.world.add_guild(name, premium_tier, features, permissions, shard)
 
     def add_text_channel(self, guild: FakeGuild, name: str = "general") -> FakeChannel:
         """Create a text channel."""
@@ -172,9 +178,25 @@ class FakeDiscord:
         """Return the channel's visible messages, oldest first, with "attachments_data"."""
         return [m.view() for m in self.store.by_channel.get(_channel_id(channel), [])]
 
-    async def wait_until_ready(self, timeout: float = 20.0) -> None:  # noqa: ASYNC109 - the documented test API
-        """Wait until the bot has IDENTIFY'd (or RESUMEd) and received READY and every GUILD_CREATE."""
-        await self.changes.wait_for(lambda: True if self.gateway.ready else None, timeout, "the bot to connect")
+    async def wait_until_ready(
+        self,
+        timeout: float = 20.0,  # noqa: ASYNC109 - the documented test API
+        shards: Iterable[int] | None = None,
+    ) -> None:
+        """Wait until the bot has IDENTIFY'd (or RESUMEd) and received READY and every GUILD_CREATE.
+
+        With `shards`, until each of those shards has (a sharded bot connects them one after another).
+        """
+        wanted = None if shards is None else tuple(shards)
+
+        def check() -> bool | None:
+            if wanted is None:
+                return True if self.gateway.ready else None
+            return True if all(self.gateway.shard_ready(shard) for shard in wanted) else None
+
+        await self.changes.wait_for(
+            check, timeout, f"the bot to connect (shards {wanted})" if wanted else "the bot to connect"
+        )
 
     async def wait_for_commands(self, timeout: float = 20.0) -> list[dict[str, Any]]:  # noqa: ASYNC109 - the documented test API
         """Wait until the bot has synced its application commands and return them."""
@@ -247,10 +269,18 @@ class FakeDiscord:
 
     # -- internals used by the gateway and routes -------------------------------------
 
-    def _identify_events(self, session_id: str) -> list[tuple[str, Any]]:
-        guilds = list(self.world.guilds.values())
+    def _identify_events(self, session_id: str, shard_id: int, shard_count: int) -> list[tuple[str, Any]]:
+        guilds = [g for g in self.world.guilds.values() if shard_of(g.id, shard_count) == shard_id]
         ready = ready_payload(self.bot, self.application_id, guilds, session_id, self.gateway_url)
+        if shard_count > 1:
+            ready["shard"] = [shard_id, shard_count]
         return [("READY", ready), *(("GUILD_CREATE", self.world.guild_create(g)) for g in guilds)]
+
+    def gateway_bot(self) -> dict[str, Any]:
+        """Return GET /gateway/bot: the URL, the recommended shard count and the session start limit."""
+        limit = {"total": 1000, "remaining": 1000 - self.gateway.identifies, "reset_after": 86_400_000}
+        return {"url": self.gateway_url, "shards": self.recommended_shards,
+                "session_start_limit": {**limit, "max_concurrency": 1}}  # fmt: skip
 
     def application(self) -> dict[str, Any]:
         """Return the application object."""

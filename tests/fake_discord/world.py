@@ -21,11 +21,16 @@ class World:
         self.channels: dict[int, FakeChannel] = {}
 
     def add_guild(
-        self, name: str, premium_tier: int = 0, features: list[str] | None = None, permissions: int | None = None
+        self,
+        name: str,
+        premium_tier: int = 0,
+        features: list[str] | None = None,
+        permissions: int | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> FakeGuild:
-        """Create a guild the bot (and the application owner) belongs to."""
+        """Create a guild the bot (and the application owner) belongs to; `shard` (id, count) picks its shard."""
         guild = FakeGuild(
-            id=self.ids.next(),
+            id=self.ids.next() if shard is None else self.ids.next_on_shard(*shard),
             name=name,
             premium_tier=premium_tier,
             owner_id=self.owner.id,
