@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.engine.context import EngineContext
+from bot.engine.outcomes import record_failure
 from bot.vocabulary import Outcome, TaskState
 from db.models import TaskRecord
 
@@ -99,23 +100,6 @@ async def end_cancelled(
 
     The deliverer then closes it without posting anything (it is withheld by `by_user_id`).
     """
-    now = ctx.clock.now()
-    updated = await ctx.storage.tasks.transition(
-        task.id,
-        from_states,
-        TaskState.FAILED,
-        now=now,
-        settle="refund",
-        outcome=Outcome.CANCELLED,
-        withheld_by=by_user_id,
-        error_reason=CANCELLED_REASON,
-        finished_at=now,
-        next_poll_at=None,
-        next_delivery_at=now,
+    return await record_failure(
+        ctx, task, CANCELLED_REASON, from_states, outcome=Outcome.CANCELLED, withheld_by=by_user_id
     )
-    if updated is not None:
-        log.info("Task %s: cancelled by user %s and refunded", task.id, by_user_id)
-        await ctx.notify(updated)
-        ctx.wake_deliverer()
-        ctx.wake_submitter()  # a task ended from `submitting` frees a provider slot
-    return updated

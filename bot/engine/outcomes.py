@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from bot.engine.context import EngineContext
 from bot.kling.models import KlingTask
@@ -41,24 +42,35 @@ async def record_success(ctx: EngineContext, task: TaskRecord, remote: KlingTask
 
 
 async def record_failure(
-    ctx: EngineContext, task: TaskRecord, reason: str, from_states: Iterable[TaskState]
+    ctx: EngineContext,
+    task: TaskRecord,
+    reason: str,
+    from_states: Iterable[TaskState],
+    *,
+    outcome: Outcome = Outcome.FAILED,
+    withheld_by: int | None = None,
 ) -> TaskRecord | None:
-    """Mark the task failed with `reason` and refund its reservation, atomically; None if it had moved on."""
+    """Mark the task failed with `reason` and refund its reservation, atomically; None if it had moved on.
+
+    A cancel ends it the same way, with `Outcome.CANCELLED` and who withheld it (nothing is then posted).
+    """
     now = ctx.clock.now()
+    extra: dict[str, Any] = {"withheld_by": withheld_by} if withheld_by is not None else {}
     updated = await ctx.storage.tasks.transition(
         task.id,
         from_states,
         TaskState.FAILED,
         now=now,
         settle="refund",
-        outcome=Outcome.FAILED,
+        outcome=outcome,
         error_reason=reason,
         finished_at=now,
         next_poll_at=None,
         next_delivery_at=now,
+        **extra,
     )
     if updated is not None:
-        log.info("Task %s: failed: %s", task.id, reason)
+        log.info("Task %s: %s: %s", task.id, outcome.value, reason)
         await _hand_on(ctx, updated)
     return updated
 
