@@ -1,5 +1,6 @@
 # Sourced by scripts/run and scripts/test: make .venv and install the project into it,
-# again only when pyproject.toml (or the wanted extra) changed since the last install.
+# at the versions constraints.txt pins, again only when pyproject.toml, constraints.txt (or the wanted
+# extra) changed since the last install.
 ensure_venv() {
     local extra="${1:-}"
     local python="${PYTHON:-python3}"
@@ -11,11 +12,11 @@ ensure_venv() {
     local spec="."
     [ -n "$extra" ] && spec=".[${extra}]"
     local stamp
-    stamp="$(cat pyproject.toml; echo "$spec")"
+    stamp="$(cat pyproject.toml constraints.txt; echo "$spec")"
     stamp="$(printf '%s' "$stamp" | sha256sum | cut -d' ' -f1)"
     if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$stamp" ]; then
         .venv/bin/python -m pip install --quiet --upgrade pip
-        .venv/bin/python -m pip install --quiet -e "$spec"
+        .venv/bin/python -m pip install --quiet -c constraints.txt -e "$spec"
         echo "$stamp" > .venv/.setup-stamp
     fi
     export PATH="$PWD/.venv/bin:$PATH"

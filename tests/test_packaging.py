@@ -59,6 +59,20 @@ def test_no_secrets_or_data_are_copied() -> None:
     assert not any(".env" in line or "data" in line or "tests" in line for line in allowed)
 
 
+def test_every_file_copied_from_the_context_is_in_it() -> None:
+    """Each COPY source (outside `--from` stages) is let through by the allowlist, or the build fails."""
+    allowed = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line[:1] == "!"}
+    sources = [
+        source.rstrip("/")
+        for name, args in instructions()
+        if name == "COPY" and not args.startswith("--from")
+        for source in args.split()[:-1]
+    ]
+    assert sources
+    assert set(sources) <= allowed, set(sources) - allowed
+    assert "constraints.txt" in sources  # the image installs the versions CI tested
+
+
 def test_entrypoint_volume_and_healthcheck() -> None:
     """The image runs `python -m bot`, keeps /data in a volume and checks /healthz."""
     stage = dict(final_stage())

@@ -65,7 +65,7 @@ class RetryPolicy:
         return min(backoff(attempt, start=self.wait_initial, cap=self.wait_max) + jitter, self.wait_max)
 
 
-def retry_decision(exc: Exception) -> bool | float:
+def retry_decision(exc: BaseException) -> bool | float:
     """Tell stamina whether to retry a read: transient and rate-limit errors, after Retry-After if given."""
     if isinstance(exc, ConcurrencyLimitError) or not isinstance(exc, RetryableError):
         return False
