@@ -35,11 +35,16 @@ async def main(tiny: bool) -> int:
     label = "tiny" if tiny else "full"
     print(f"# Benchmarks ({label} configuration), Python {platform.python_version()} on {platform.machine()}")
     # Latency first: the in-process runs before it leave this process (which also hosts the fakes) busier.
-    print_table("Latency", await live.measure(size))
-    print_table("Status edits rate-limited", await status_storm.measure(size["storm_tasks"]))
-    print_table("Provider traffic", await provider_requests.measure(size["tasks"]))
-    print_table("Lost callbacks", await lost_callbacks.measure(size["tasks"]))
-    print_table("Memory", await memory.measure(size))
+    measured = [
+        print_table("Latency", await live.measure(size)),
+        print_table("Status edits rate-limited", await status_storm.measure(size["storm_tasks"])),
+        print_table("Provider traffic", await provider_requests.measure(size["tasks"])),
+        print_table("Lost callbacks", await lost_callbacks.measure(size["tasks"])),
+        print_table("Memory", await memory.measure(size)),
+    ]
+    if not all(measured):
+        print("\nSome figures could not be measured (nan): the run that should produce them produced nothing.")
+        return 1
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -66,10 +67,11 @@ class LagProbe:
                 await self._task
 
 
-def print_table(title: str, figures: list[Figure]) -> None:
-    """Print a markdown table of figures."""
+def print_table(title: str, figures: list[Figure]) -> bool:
+    """Print a markdown table of figures; return False if any could not be measured (nan: nothing to measure)."""
     print(f"\n### {title}\n")
     print("| figure | measured | goal | | note |")
     print("|---|---|---|---|---|")
     for figure in figures:
         print(figure.line())
+    return not any(math.isnan(figure.value) for figure in figures)

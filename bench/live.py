@@ -24,6 +24,7 @@ from tests.conftest import API_KEY
 from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling, SystemClock
 from tests.fake_kling.media import result_mp4
+from tests.smoke_helpers import result_task
 
 MB = 1024 * 1024
 
@@ -45,13 +46,11 @@ def noise_png(megabytes: int, seed: int) -> bytes:
 
 
 def result_posts(discord: FakeDiscord, channel: Any) -> dict[str, float]:
-    """Return the time each task's result was posted, by task id."""
+    """Return the time each task's result was posted, by task id (cards and classic embeds alike)."""
     posted = {}
     for message in discord.messages(channel):
-        if ", your " not in str(message.get("content")):
-            continue
-        footer = ((message.get("embeds") or [{}])[0].get("footer") or {}).get("text", "")
-        posted[footer.removeprefix("Task ")] = datetime.fromisoformat(message["timestamp"]).timestamp()
+        if (task_id := result_task(message)) is not None:
+            posted[task_id] = datetime.fromisoformat(message["timestamp"]).timestamp()
     return posted
 
 

@@ -19,6 +19,7 @@ from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import API_KEY
 from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling, SystemClock
+from tests.smoke_helpers import result_task
 
 SETTLE = 3.0  # seconds after start: recovery has made every tracked task due, and the tracker is working through them
 
@@ -76,14 +77,15 @@ async def growth_delivering(megabytes: int) -> tuple[float, float]:
             before = bot.rss_kib()
             peak = before
             await discord.invoke_slash(alice, channel, "video", subcommand="text", options={"prompt": "boat"})
+            posted = False
             for _ in range(1200):
                 peak = max(peak, bot.rss_kib())
-                if any("is ready" in str(m.get("content")) for m in discord.messages(channel)):
+                if posted := any(result_task(message) for message in discord.messages(channel)):
                     break
                 await asyncio.sleep(0.05)
             peak = max(peak, bot.rss_kib())
             await bot.stop()
-    return before / 1024, (peak - before) / 1024
+    return before / 1024, (peak - before) / 1024 if posted else float("nan")
 
 
 async def measure(size: dict[str, int]) -> list[Figure]:
