@@ -1,4 +1,5 @@
-"""Prometheus metrics: provider traffic, tasks by state, queue depth, delivery latency and routes, refusals."""
+"""Prometheus metrics: provider traffic, tasks by state, queue depth, how long due work waits for a process,
+delivery latency and routes, refusals."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from bot.vocabulary import TaskState
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 DELIVERY_BUCKETS = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
+CLAIM_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
 
 class Metrics:
@@ -29,6 +31,14 @@ class Metrics:
         self.queue_depth = Gauge("kling_queue_depth", "Tasks waiting for a provider slot", registry=r)
         self.delivery_latency = Histogram(
             "kling_delivery_seconds", "Provider finished -> result posted", buckets=DELIVERY_BUCKETS, registry=r
+        )
+        self.claim_delay = Histogram(
+            "kling_claim_delay_seconds",
+            "Work due -> a process took it up: 'submit', a request queued -> being sent (a wait for a free provider "
+            "slot included); 'deliver', a finished task -> being posted",
+            ["work"],
+            buckets=CLAIM_BUCKETS,
+            registry=r,
         )
         self.deliveries = Counter("kling_deliveries", "Results posted, by how the files went", ["route"], registry=r)
         self.quota_refusals = Counter("kling_quota_refusals", "Requests refused by quota", registry=r)

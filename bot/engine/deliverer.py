@@ -42,6 +42,8 @@ class Deliverer:
                 due = await tasks.next_delivery_at()
                 return None if due is None else max(due, now + CLAIM_RETRY)
             for task, claimed_from in claimed:
+                if claimed_from is not TaskState.DELIVERING and task.finished_at is not None:  # a first claim
+                    self.ctx.metrics.claim_delay.labels("deliver").observe(max(now - task.finished_at, 0.0))
                 await self.deliver(task, claimed_from)
         return await tasks.next_delivery_at()
 

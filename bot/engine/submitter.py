@@ -131,6 +131,8 @@ class Submitter:
             deadline_at=now + self._deadline,
         )
         if claimed is not None:
+            if task.submit_attempts == 0:
+                self.ctx.metrics.claim_delay.labels("submit").observe(max(now - task.created_at, 0.0))
             await self.ctx.notify(claimed)
             async with kept(self.ctx, claimed.id, due="next_poll_at"):
                 await self._create(claimed)

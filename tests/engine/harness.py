@@ -19,6 +19,7 @@ from bot.engine.ports import DeliveryError, DeliveryReceipt
 from bot.engine.results import ResultArchive
 from bot.kling.client import KlingClient
 from bot.kling.models import TaskRequest
+from bot.metrics import Metrics
 from bot.settings import EngineSettings, QuotaSettings
 from bot.vocabulary import TaskState
 from db import Storage, open_storage
@@ -103,6 +104,7 @@ class Harness:
     archive_retention: float = 30 * 86400.0
     disk: DiskGuard | None = None
     alerts: RecordingAlerts = field(default_factory=lambda: RecordingAlerts())
+    metrics: Metrics = field(default_factory=Metrics)
     storage: Storage | None = None
     downloader: Downloader | None = None
     engine: Engine | None = None
@@ -128,6 +130,7 @@ class Harness:
             archive_retention=self.archive_retention,
             disk=self.disk,
             alerts=self.alerts,
+            metrics=self.metrics,
         )
         await self.engine.recover()
         return self.engine

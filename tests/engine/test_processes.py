@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.metrics import Metrics
 from bot.quota import QuotaExceededError
 from bot.settings import EngineSettings, QuotaSettings
 from bot.vocabulary import TaskState
@@ -85,6 +86,14 @@ async def test_every_engine_posts(crew: Crew) -> None:
     await asyncio.gather(*(engine.deliverer.step() for engine in crew.engines))
     await assert_once_each(crew, [task.id for task in tasks])
     assert all(crew.by), crew.by
+    # Each first claim is timed once, by the engine that made it: how long due work waited for a process.
+    assert [claims(member.metrics, "deliver") for member in crew.members] == [sum(by.values()) for by in crew.by]
+    assert sum(claims(member.metrics, "submit") for member in crew.members) == 15
+
+
+def claims(metrics: Metrics, work: str) -> int:
+    """Return how many claims of `work` an engine timed."""
+    return int(metrics.registry.get_sample_value("kling_claim_delay_seconds_count", {"work": work}) or 0)
 
 
 async def test_the_leader_dies_mid_run_and_another_takes_over(crew: Crew) -> None:
