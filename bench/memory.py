@@ -24,22 +24,26 @@ from tests.smoke_helpers import result_task
 SETTLE = 3.0  # seconds after start: recovery has made every tracked task due, and the tracker is working through them
 
 
-async def seed_tracked(database: Path, count: int) -> None:
-    """Store `count` tasks in flight at the provider, as a busy bot would have them."""
-    storage = await open_storage(f"sqlite:///{database}")
+async def seed_tracked(database_url: str, count: int, *, at_once: int = 1) -> None:
+    """Store `count` tasks in flight at the provider, as a busy bot would have them (`at_once` written together)."""
+    storage = await open_storage(database_url)
     now = time.time()
+
+    async def one(index: int) -> None:
+        task = NewTask(
+            id=str(uuid.uuid4()), provider="official", kind="text2video", guild_id=1, channel_id=2,
+            user_id=index, params={"prompt": "boat", "duration": "5", "mode": "std"}, images=(),
+            callback_token=uuid.uuid4().hex, slots=1, units=Decimal("1.5"),
+        )  # fmt: skip
+        await storage.quotas.reserve(task, lambda usage: None, now=now, window=QUOTA_WINDOW)  # no limits
+        await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTING, now=now)
+        await storage.tasks.transition(task.id, [TaskState.SUBMITTING], TaskState.SUBMITTED, now=now,
+                                       provider_task_id=str(10**17 + index), submitted_at=now,
+                                       deadline_at=now + 3600, next_poll_at=now + 3000)  # fmt: skip
+
     try:
-        for index in range(count):
-            task = NewTask(
-                id=str(uuid.uuid4()), provider="official", kind="text2video", guild_id=1, channel_id=2,
-                user_id=index, params={"prompt": "boat", "duration": "5", "mode": "std"}, images=(),
-                callback_token=uuid.uuid4().hex, slots=1, units=Decimal("1.5"),
-            )  # fmt: skip
-            await storage.quotas.reserve(task, lambda usage: None, now=now, window=QUOTA_WINDOW)  # no limits
-            await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTING, now=now)
-            await storage.tasks.transition(task.id, [TaskState.SUBMITTING], TaskState.SUBMITTED, now=now,
-                                           provider_task_id=str(10**17 + index), submitted_at=now,
-                                           deadline_at=now + 3600, next_poll_at=now + 3000)  # fmt: skip
+        for start in range(0, count, at_once):
+            await asyncio.gather(*(one(index) for index in range(start, min(start + at_once, count))))
     finally:
         await storage.close()
 
@@ -50,7 +54,7 @@ async def rss_with_tracked(count: int) -> tuple[float, float]:
     for tracked in (0, count):
         with tempfile.TemporaryDirectory() as root:
             if tracked:
-                await seed_tracked(Path(root) / "bot.db", tracked)
+                await seed_tracked(f"sqlite:///{Path(root) / 'bot.db'}", tracked)
             async with FakeDiscord(token=TOKEN) as discord, FakeKling(api_key=API_KEY, clock=SystemClock()) as kling:
                 guild = discord.add_guild()
                 discord.add_text_channel(guild, "videos")

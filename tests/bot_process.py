@@ -121,6 +121,12 @@ class BotProcess:
                 return int(line.split()[1])
         raise LookupError(field_name)
 
+    def cpu_seconds(self) -> float:
+        """Return the CPU time (user and system) the process has used so far."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     async def _wait_serving(self, seconds: float) -> None:
         """Wait until the web server answers /healthz (a worker has no gateway to wait for)."""
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:

@@ -54,16 +54,23 @@ def in_ci() -> bool:
 
 
 @asynccontextmanager
-async def fresh_postgres_database() -> AsyncIterator[str]:
-    """Create an empty database for one test, yield its URL, and drop it (and its connections) after."""
+async def fresh_postgres_database(template: str | None = None) -> AsyncIterator[str]:
+    """Create an empty database for one test (or a copy of the database at URL `template`, which nothing may be
+    connected to), yield its URL, and drop it (and its connections) after."""
     await _require_server()
     name = f"kling_test_{secrets.token_hex(6)}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    copy = "" if template is None else f' TEMPLATE "{urlsplit(template).path.lstrip("/")}"'
+    await _admin(f'CREATE DATABASE "{name}"{copy}')
     try:
         parts = urlsplit(admin_url())
         yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def require_postgres() -> None:
+    """Fail (CI) or skip this test if the PostgreSQL server can't be reached; ask it once per run."""
+    await _require_server()
 
 
 async def _require_server() -> None:

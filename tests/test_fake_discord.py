@@ -201,6 +201,22 @@ async def test_rest_contract_without_a_bot(fake: FakeDiscord) -> None:
     assert [m["content"] for m in fake.messages(channel)] == ["hi"]
 
 
+async def test_a_slowed_route_answers_late_and_others_at_once(fake: FakeDiscord) -> None:
+    """`slow_rest` delays the matching route only (the benchmarks' upload time over a real link)."""
+    channel = fake.add_text_channel(fake.add_guild(), "general")
+    fake.slow_rest("POST", "/channels/*/messages", 0.3)
+    auth = {"Authorization": f"Bot {TOKEN}"}
+    url = f"{fake.api_base}/channels/{channel.id}/messages"
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=STEP)) as http:
+        started = loop.time()
+        async with http.post(url, json={"content": "hi"}, headers=auth) as resp:
+            assert resp.status == 200
+        assert loop.time() - started >= 0.3
+        async with http.get(url, headers=auth) as resp:
+            assert [m["content"] for m in await resp.json()] == ["hi"]
+
+
 async def run_python(script: str, env: dict[str, str]) -> str:
     """Run `python -c script` with `env` and return its stdout."""
     process = await asyncio.create_subprocess_exec(

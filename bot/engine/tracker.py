@@ -50,8 +50,14 @@ class Tracker:
         if not self.ctx.leading:
             return None
         tasks = self.ctx.storage.tasks
+        now = self.ctx.clock.now()
+        first = await tasks.next_poll_at()
+        if first is None or first > now:
+            # Woken early (a callback moved a check to the end of its confirmation window): wait for the window to
+            # close, so the callbacks arriving meanwhile share one query instead of one each.
+            return first
         # Tasks falling due in a moment come along: one list request answers for all of them.
-        due = await tasks.due_for_poll(self.ctx.clock.now() + PULL_FORWARD, BATCH)
+        due = await tasks.due_for_poll(now + PULL_FORWARD, BATCH)
         by_kind: dict[TaskKind, list[TaskRecord]] = defaultdict(list)
         for task in due:
             if task.state is TaskState.SUBMITTING:

@@ -155,3 +155,24 @@ async def test_a_processing_callback_costs_no_query(served: Harness) -> None:
     body = json.dumps({"task_id": before.provider_task_id, "task_status": "processing"}).encode()
     assert await post(served, task, body) == 200
     assert (await served.task(task.id)).next_poll_at == before.next_poll_at
+
+
+@pytest.mark.parametrize("dialect", ["official"])
+async def test_callbacks_a_moment_apart_share_one_confirming_query(served: Harness) -> None:
+    """Each final callback moves its task's check to the end of a short window and wakes the tracker, which waits
+    for the window to close: three callbacks 0.1 s apart cost one list query between them, not one query each."""
+    engine = engine_of(served)
+    for user in (1, 2, 3):
+        await served.submit(request_of(TaskKind.TEXT_TO_VIDEO), user=user)
+        await engine.submitter.step()
+        await served.fake.advance(0.1)
+    await served.fake.advance(60 - 0.3)  # the first finishes now (each takes 60 s), the others 0.1 s apart
+    before = len(served.fake.requests)
+    for _ in range(3):  # each callback wakes the tracker at once
+        assert [status for _, status, _ in served.fake.callbacks_sent][-1:] == [200]
+        await engine.tracker.step()
+        await served.fake.advance(0.1)
+    await served.fake.advance(0.2)  # the first callback's window has closed
+    await engine.tracker.step()
+    assert [path for _, path in served.fake.requests[before:]] == ["/v1/videos/text2video"]  # one page for all three
+    assert (await engine.task_counts()).get(TaskState.SUCCEEDED) == 3

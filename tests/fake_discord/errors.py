@@ -105,10 +105,16 @@ class InjectedError:
 
 
 class HeldRoutes:
-    """Requests that wait, unanswered, until the test releases them (a Discord that hangs on a route)."""
+    """Requests that wait, unanswered, until the test releases them (a Discord that hangs on a route), or that
+    take a while (an upload over a real link)."""
 
     def __init__(self) -> None:
         self.rules: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
+        self.slow: list[tuple[str, re.Pattern[str], float]] = []
+
+    def add_delay(self, method: str, path_glob: str, seconds: float) -> None:
+        """Answer matching requests `seconds` late."""
+        self.slow.append((method.upper(), glob_regex(path_glob), seconds))
 
     def add(self, method: str, path_glob: str) -> asyncio.Event:
         """Hold matching requests until the returned event is set."""
@@ -121,6 +127,9 @@ class HeldRoutes:
         for rule_method, pattern, gate in self.rules:
             if rule_method in ("*", method) and pattern.fullmatch(path) and not gate.is_set():
                 await gate.wait()
+        for rule_method, pattern, seconds in self.slow:
+            if rule_method in ("*", method) and pattern.fullmatch(path):
+                await asyncio.sleep(seconds)
 
 
 class ErrorInjector:

@@ -263,6 +263,10 @@ class FakeDiscord:
         """Leave matching REST requests unanswered until the returned event is set."""
         return self.held.add(method, path_glob)
 
+    def slow_rest(self, method: str, path_glob: str, seconds: float) -> None:
+        """Answer matching REST requests `seconds` late, as an upload over a real link takes time."""
+        self.held.add_delay(method, path_glob, seconds)
+
     async def disconnect_gateway(self, code: int = 4000) -> None:
         """Close the bot's websocket with a resumable code; it should RESUME."""
         await self.gateway.disconnect(code)
