@@ -10,6 +10,7 @@ line in the summary saying so.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -160,6 +161,17 @@ def new_task(
 async def add_task(storage: Storage, task: NewTask, *, at: float) -> None:
     """Reserve and queue `task` at `at`, accepting it whatever the usage."""
     assert await storage.quotas.reserve(task, lambda _usage: None, now=at, window=DAY) is None
+
+
+async def execute(storage: Storage, sql: str, *args: Any) -> None:
+    """Run one statement written with `?` placeholders on either backend (tests staging a state by hand)."""
+    database = storage.database
+    if isinstance(database, PostgresDatabase):
+        numbered = iter(range(1, sql.count("?") + 1))
+        await database.pool.execute(re.sub(r"\?", lambda _: f"${next(numbered)}", sql), *args)
+        return
+    await database.connection.execute(sql, args)
+    await database.connection.commit()
 
 
 async def applied_versions(storage: Storage) -> list[int]:

@@ -7,7 +7,9 @@ anything that would change what the picture shows, such as cropping, is refused 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
@@ -44,14 +46,16 @@ class PreparedImage:
     notes: tuple[str, ...]
 
 
-# A 40 MP image can take a few hundred MB while it is processed: bound how many run at once.
-MEDIA_SLOTS = asyncio.Semaphore(2)
+# A 40 MP image can take a few hundred MB while it is processed: at most two are, each in a thread of this pool
+# (a pool rather than an asyncio.Semaphore, which binds to the first event loop that waits on it).
+MEDIA_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="media")
 
 
 async def prepare_image(name: str, data: bytes) -> PreparedImage:
-    """Check and normalise one image in a worker thread (never on the event loop)."""
-    async with MEDIA_SLOTS:
-        return await asyncio.to_thread(prepare_image_sync, name, data)
+    """Check and normalise one image in a media thread (never on the event loop), with the caller's log context."""
+    context = contextvars.copy_context()
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(MEDIA_THREADS, context.run, prepare_image_sync, name, data)
 
 
 def prepare_image_sync(name: str, data: bytes) -> PreparedImage:

@@ -66,14 +66,19 @@ class World:
 
 
 def make_settings(
-    root: Path, fake: FakeKling, engine: dict[str, Any], discord: dict[str, Any], storage: dict[str, Any]
+    root: Path,
+    fake: FakeKling,
+    database_url: str,
+    engine: dict[str, Any],
+    discord: dict[str, Any],
+    storage: dict[str, Any],
 ) -> Settings:
     return Settings(
         # Every server may use the bot unless a test says otherwise (the approval flow has its own tests).
         discord=DiscordSettings(token=SecretStr("simcord"), _env_file=None, **{"guild_policy": "open", **discord}),
         kling=KlingSettings(api_key=SecretStr(API_KEY), base_url=fake.base_url, provider=fake.dialect, _env_file=None),  # type: ignore[arg-type]
         storage=StorageSettings(
-            database_url=f"sqlite:///{root / 'bot.db'}",
+            database_url=database_url,
             archive_dir=root / "archive",
             input_dir=root / "inputs",
             **storage,
@@ -111,12 +116,13 @@ async def world(
     engine_options: dict[str, Any],
     discord_options: dict[str, Any],
     storage_options: dict[str, Any],
+    database_url: str,
 ) -> AsyncIterator[World]:
-    """The fake provider, storage and settings, closed after the test."""
+    """The fake provider, storage (each backend) and settings, closed after the test."""
     async with FakeKling(api_key=API_KEY, **fake_options) as fake:
-        storage = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
+        storage = await open_storage(database_url)
         async with Downloader(DownloadPolicy(allow_loopback=True)) as downloader:
-            settings = make_settings(tmp_path, fake, engine_options, discord_options, storage_options)
+            settings = make_settings(tmp_path, fake, database_url, engine_options, discord_options, storage_options)
             yield World(fake, settings, storage, session, downloader, [])
         await storage.close()
 

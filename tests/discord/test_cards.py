@@ -26,6 +26,7 @@ from tests.discord.helpers import (
     is_card,
     scene,
 )
+from tests.storage import execute
 
 
 def channel_posts(env: Any, channel: Any) -> int:
@@ -116,9 +117,8 @@ async def test_a_card_is_found_again_after_a_crash(simcord_env: Any, world: Worl
     assert is_card(card)
     (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
     # The state a crash between the post and its record leaves behind.
-    await world.storage.database.connection.execute(
-        "UPDATE tasks SET state = 'delivering', delivery_message_id = NULL WHERE id = ?", (task.id,)
-    )
+    staged = "UPDATE tasks SET state = 'delivering', delivery_message_id = NULL WHERE id = ?"
+    await execute(world.storage, staged, task.id)
     posts = channel_posts(simcord_env, channel)
     await world.engine.recover()
     await world.step()

@@ -12,6 +12,7 @@ from bot.vocabulary import TaskState
 from tests.discord.conftest import World
 from tests.discord.helpers import card_text, is_card, png, scene
 from tests.media.makers import noise_video
+from tests.storage import execute
 
 MIB = 1024 * 1024
 
@@ -99,8 +100,8 @@ async def test_a_result_sent_by_dm_is_found_again_after_a_crash(simcord_env: Any
     (task,) = await world.storage.tasks.for_user(channel.guild.id, alice.id, limit=1)
     assert task.state is TaskState.DELIVERED
     # The state a crash between the DM and its record leaves behind.
-    await world.storage.database.connection.execute(
-        "UPDATE tasks SET state = 'delivering', delivery_message_id = NULL WHERE id = ?", (task.id,)
+    await execute(
+        world.storage, "UPDATE tasks SET state = 'delivering', delivery_message_id = NULL WHERE id = ?", task.id
     )
     await world.engine.recover()
     await world.step()
