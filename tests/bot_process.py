@@ -40,6 +40,7 @@ class BotProcess:
     callbacks: bool = True
     port: int = field(default_factory=free_port)
     command: tuple[str, ...] = ()  # e.g. ("worker",): one role of the bot (a worker connects no gateway)
+    database_url: str | None = None  # None: a SQLite file in `data`
     process: asyncio.subprocess.Process | None = None
     starts: int = 0
 
@@ -64,7 +65,7 @@ class BotProcess:
             "KLING_PROVIDER": "official",
             "KLING_API_KEY": API_KEY,
             "KLING_BASE_URL": self.kling.base_url,
-            "DATABASE_URL": f"sqlite:///{self.data / 'bot.db'}",
+            "DATABASE_URL": self.database_url or f"sqlite:///{self.data / 'bot.db'}",
             "ARCHIVE_DIR": str(self.data / "archive"),
             "INPUT_DIR": str(self.data / "inputs"),
             "DOWNLOAD_ALLOW_LOOPBACK": "true",

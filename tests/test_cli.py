@@ -140,9 +140,9 @@ async def test_check_reports_database_and_callback_url(fake: FakeKling, tmp_path
     assert "WARN  callback URL http://127.0.0.1:9" in stdout
 
 
-async def test_usage_exports_csv(tmp_path: Path) -> None:
-    """`usage` writes one CSV row per guild and user with tasks and units."""
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+async def test_usage_exports_csv(tmp_path: Path, database_url: str) -> None:
+    """`usage` writes one CSV row per guild and user with tasks and units (from each backend)."""
+    url = database_url
     storage = await open_storage(url)
     now = time.time()
     for index, outcome in enumerate(("succeeded", "failed")):
@@ -167,9 +167,9 @@ async def test_usage_exports_csv(tmp_path: Path) -> None:
     ]
 
 
-async def test_usage_by_model_and_day_as_a_table(tmp_path: Path) -> None:
-    """`usage --by model,day --table`: one aligned row per model and day, with the cost in money."""
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+async def test_usage_by_model_and_day_as_a_table(tmp_path: Path, database_url: str) -> None:
+    """`usage --by model,day --table`: one aligned row per model and day, with the cost in money (each backend)."""
+    url = database_url
     storage = await open_storage(url)
     now = time.time()
     for index, model in enumerate(("kling-v2-6", "kling-v2-6", "kling-v2-master")):

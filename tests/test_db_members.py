@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from bot.vocabulary import TaskKind
 from db import Storage, open_storage
@@ -16,21 +12,13 @@ from db.models import MemberSettings, NewTask, Preset
 GUILD, ALICE, BOB = 10, 1, 2
 
 
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    """A fresh database."""
-    opened = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
-    yield opened
-    await opened.close()
-
-
 def preset(name: str, owner: int | None = ALICE, **fields: object) -> Preset:
     return Preset.model_validate({"guild_id": GUILD, "owner_id": owner, "name": name, **fields})
 
 
-async def test_settings_default_to_no_preference_and_are_kept_across_a_reopen(tmp_path: Path) -> None:
+async def test_settings_default_to_no_preference_and_are_kept_across_a_reopen(database_url: str) -> None:
     """Nothing stored: no preferences, results in the channel; saved ones come back after a restart."""
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    url = database_url
     first = await open_storage(url)
     assert await first.members.settings(GUILD, ALICE) == MemberSettings(guild_id=GUILD, user_id=ALICE)
     chosen = MemberSettings(

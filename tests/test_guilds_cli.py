@@ -16,8 +16,8 @@ TOKEN = "cli-token"
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     return str(tmp_path / "none.env")
 
@@ -29,9 +29,9 @@ async def run(env: str, *args: object) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-async def test_list_approve_and_deny(env: str, tmp_path: Path) -> None:
-    """A waiting server is listed; approve and deny record the decision."""
-    storage = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
+async def test_list_approve_and_deny(env: str, database_url: str) -> None:
+    """A waiting server is listed; approve and deny record the decision (on each backend)."""
+    storage = await open_storage(database_url)
     await storage.guilds.request_access(42, "Cat videos", now=1_800_000_000)
     await storage.close()
     assert (await run(env, "list"))[1] == "42\tpending\t2027-01-15 08:00\tCat videos\n"

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import discord
-import pytest
 
 from bot.disk import DiskGuard
 from bot.health import Health
 from bot.kling.catalogue import load_catalogue
 from bot.simulator.provider import SimulatedProvider
-from db import Storage, open_storage
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
-    yield opened
-    await opened.close()
+from db import Storage
 
 
 def health(storage: Storage, tmp_path: Path, **kwargs: object) -> Health:

@@ -20,13 +20,15 @@ WAIT = 30.0
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotProcess]:
-    """Both fakes, and the bot running against them (logging JSON at DEBUG) until the test ends."""
+async def bot(tmp_path: Path, database_url: str) -> AsyncIterator[BotProcess]:
+    """Both fakes, and the bot running against them (logging JSON at DEBUG, on each storage backend) until the
+    test ends."""
     kling_fake = FakeKling(
         api_key=API_KEY, clock=SystemClock(), auto_advance=True, processing_after=0.2, finish_after=1.0
     )
     async with FakeDiscord(token=TOKEN) as discord_fake, kling_fake:
-        process = BotProcess(discord_fake, kling_fake, tmp_path, extra_env={"LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json"})
+        process = BotProcess(discord_fake, kling_fake, tmp_path, extra_env={"LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json"},
+                             database_url=database_url)  # fmt: skip
         try:
             yield process
         finally:

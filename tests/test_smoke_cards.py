@@ -18,12 +18,12 @@ CONTAINER, TEXT_DISPLAY, MEDIA_GALLERY, BUTTON = 17, 10, 12, 2
 
 
 @pytest.mark.timeout(90)
-async def test_a_video_arrives_as_a_media_card(tmp_path: Path) -> None:
+async def test_a_video_arrives_as_a_media_card(tmp_path: Path, database_url: str) -> None:
     """`/video text`: one Components V2 message, no content or embed; its gallery shows the uploaded MP4, its text
     the mention, prompt and task, its buttons the persistent custom ids."""
     fake = FakeKling(api_key=API_KEY, clock=SystemClock(), auto_advance=True, processing_after=0.2, finish_after=1.0)
     async with FakeDiscord(token=TOKEN) as discord_fake, fake:
-        bot = BotProcess(discord_fake, fake, tmp_path)
+        bot = BotProcess(discord_fake, fake, tmp_path, database_url=database_url)
         guild = discord_fake.add_guild()
         channel = discord_fake.add_text_channel(guild, "videos")
         alice = discord_fake.add_member(guild, "alice")

@@ -18,11 +18,11 @@ from tests.smoke_helpers import has_files, simulator_bot
 
 
 @pytest.mark.timeout(90)
-async def test_image_create_posts_every_image_together(tmp_path: Path) -> None:
+async def test_image_create_posts_every_image_together(tmp_path: Path, database_url: str) -> None:
     """`/image create count: 3`: images/generations at the fake Kling, three PNGs in one message."""
     fake = FakeKling(api_key=API_KEY, clock=SystemClock(), auto_advance=True, processing_after=0.2, finish_after=1.0)
     async with FakeDiscord(token=TOKEN) as discord_fake, fake:
-        bot = BotProcess(discord_fake, fake, tmp_path)
+        bot = BotProcess(discord_fake, fake, tmp_path, database_url=database_url)
         guild = discord_fake.add_guild()
         channel = discord_fake.add_text_channel(guild, "art")
         alice = discord_fake.add_member(guild, "alice")

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.engine.context import EngineContext
 from bot.engine.outcomes import record_failure, record_success
-from bot.engine.schedule import PULL_FORWARD, next_check_delay, on_grid
+from bot.engine.schedule import CONFIRM_DELAY, PULL_FORWARD, next_check_delay, on_grid
 from bot.kling.errors import KlingError
 from bot.kling.models import KlingTask, TaskStatus
 from bot.logs import task_context
@@ -52,7 +52,7 @@ class Tracker:
         tasks = self.ctx.storage.tasks
         now = self.ctx.clock.now()
         first = await tasks.next_poll_at()
-        if first is None or first > now:
+        if first is None or first > now + CONFIRM_DELAY / 2:
             # Woken early (a callback moved a check to the end of its confirmation window): wait for the window to
             # close, so the callbacks arriving meanwhile share one query instead of one each.
             return first
@@ -146,7 +146,8 @@ class Tracker:
         polls = task.polls + 1
         started = task.submitted_at if task.submitted_at is not None else task.created_at
         expected = self.ctx.expected_seconds(task)
-        at = on_grid(now + next_check_delay(now - (started + expected)), expected)
+        # A check that ran a little late (up to PULL_FORWARD) keeps its place on the grid rather than a cell later.
+        at = on_grid(now + next_check_delay(now - (started + expected)) - PULL_FORWARD, expected)
         if task.deadline_at is not None and now < task.deadline_at:
             at = min(at, task.deadline_at)  # never sleep past the deadline's last lookup
         return {"polls": polls, "next_poll_at": at}

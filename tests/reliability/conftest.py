@@ -61,8 +61,9 @@ def task_id_of(answer: str) -> str:
 
 
 @pytest.fixture
-async def stage(tmp_path: Path) -> AsyncIterator[StageFactory]:
-    """Build a stage: `await stage(users=..., kling_options=..., env=...)`; everything stops after the test."""
+async def stage(tmp_path: Path, database_url: str) -> AsyncIterator[StageFactory]:
+    """Build a stage (on each storage backend): `await stage(users=..., kling_options=..., env=...)`; everything
+    stops after the test."""
     made: list[Stage] = []
     fakes: list[Any] = []
 
@@ -77,7 +78,7 @@ async def stage(tmp_path: Path) -> AsyncIterator[StageFactory]:
         guild = discord.add_guild(name="Reliability", premium_tier=premium_tier)
         channel = discord.add_text_channel(guild, "videos")
         members = [discord.add_member(guild, f"user{i}") for i in range(users)]
-        bot = BotProcess(discord, kling, tmp_path / "bot", extra_env=env or {})
+        bot = BotProcess(discord, kling, tmp_path / "bot", extra_env=env or {}, database_url=database_url)
         made.append(Stage(bot, channel, members))
         await bot.start()
         return made[-1]

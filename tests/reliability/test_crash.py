@@ -47,7 +47,7 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_nothing(stage: Sta
     assert set(results.values()) == {1}
     assert set(s.kling.creates_by_external_id.values()) == {1}
     assert set(s.kling.creates_by_external_id) == set(results)
-    storage = await open_storage(f"sqlite:///{s.bot.data / 'bot.db'}")
+    storage = await open_storage(s.bot.env()["DATABASE_URL"])
     try:
         for task_id in results:
             task = await storage.tasks.get(task_id)

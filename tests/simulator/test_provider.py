@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import av
@@ -16,7 +15,7 @@ from bot.kling.catalogue import load_catalogue
 from bot.settings import EngineSettings, QuotaSettings
 from bot.simulator.provider import SimulatedProvider
 from bot.vocabulary import TaskKind, TaskState
-from db import Storage, open_storage
+from db import Storage
 from tests.engine.harness import RecordingPort
 from tests.fake_kling import ManualClock
 from tests.kling_requests import IMAGES_MADE, request_of
@@ -27,20 +26,18 @@ Simulated = tuple[Engine, ManualClock, RecordingPort, SimulatedProvider, Storage
 
 @pytest.fixture
 async def simulated(
-    tmp_path: Path,
-) -> AsyncIterator[tuple[Engine, ManualClock, RecordingPort, SimulatedProvider, Storage]]:
-    """An engine over the simulator, with a recording port."""
+    tmp_path: Path, storage: Storage
+) -> tuple[Engine, ManualClock, RecordingPort, SimulatedProvider, Storage]:
+    """An engine over the simulator, with a recording port, on each storage backend."""
     clock = ManualClock()
     provider = SimulatedProvider(tmp_path / "sim", load_catalogue(), seconds=SECONDS, clock=clock.now)
-    storage = await open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
     port = RecordingPort()
     engine = Engine(
         storage=storage, provider=provider, port=port, inputs=InputStore(tmp_path / "in"),
         archive=ResultArchive(tmp_path / "archive", provider), clock=clock,
         settings=EngineSettings(_env_file=None), quota=QuotaSettings(_env_file=None), callback_base="https://bot.example",
     )  # fmt: skip
-    yield engine, clock, port, provider, storage
-    await storage.close()
+    return engine, clock, port, provider, storage
 
 
 @pytest.mark.parametrize("kind", list(TaskKind))
