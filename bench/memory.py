@@ -13,7 +13,7 @@ from bench.common import Figure
 from bench.live import padded_video
 from bot.quota import QUOTA_WINDOW
 from bot.vocabulary import TaskState
-from db import open_storage
+from db import Storage, open_storage
 from db.models import NewTask
 from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import API_KEY
@@ -24,18 +24,24 @@ from tests.smoke_helpers import result_task
 SETTLE = 3.0  # seconds after start: recovery has made every tracked task due, and the tracker is working through them
 
 
+async def record_request(storage: Storage, *, guild: int, channel: int, user: int, now: float) -> NewTask:
+    """Record one 5 s text-to-video request as the bot records it (reserved, queued), whatever the limits."""
+    task = NewTask(
+        id=str(uuid.uuid4()), provider="official", kind="text2video", guild_id=guild, channel_id=channel,
+        user_id=user, params={"prompt": "boat", "duration": "5", "mode": "std"}, images=(),
+        callback_token=uuid.uuid4().hex, slots=1, units=Decimal("1.5"),
+    )  # fmt: skip
+    await storage.quotas.reserve(task, lambda usage: None, now=now, window=QUOTA_WINDOW)  # no limits
+    return task
+
+
 async def seed_tracked(database_url: str, count: int, *, at_once: int = 1) -> None:
     """Store `count` tasks in flight at the provider, as a busy bot would have them (`at_once` written together)."""
     storage = await open_storage(database_url)
     now = time.time()
 
     async def one(index: int) -> None:
-        task = NewTask(
-            id=str(uuid.uuid4()), provider="official", kind="text2video", guild_id=1, channel_id=2,
-            user_id=index, params={"prompt": "boat", "duration": "5", "mode": "std"}, images=(),
-            callback_token=uuid.uuid4().hex, slots=1, units=Decimal("1.5"),
-        )  # fmt: skip
-        await storage.quotas.reserve(task, lambda usage: None, now=now, window=QUOTA_WINDOW)  # no limits
+        task = await record_request(storage, guild=1, channel=2, user=index, now=now)
         await storage.tasks.transition(task.id, [TaskState.QUEUED], TaskState.SUBMITTING, now=now)
         await storage.tasks.transition(task.id, [TaskState.SUBMITTING], TaskState.SUBMITTED, now=now,
                                        provider_task_id=str(10**17 + index), submitted_at=now,

@@ -18,27 +18,21 @@ import asyncio
 import math
 import tempfile
 import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.common import Figure, median
-from bench.live import padded_video
-from bench.memory import SETTLE, seed_tracked
-from bot.quota import QUOTA_WINDOW
+from bench.live import padded_video, result_posts
+from bench.memory import SETTLE, record_request, seed_tracked
 from db import Storage, open_storage
-from db.models import NewTask
 from tests.bot_process import TOKEN, BotProcess
 from tests.conftest import API_KEY
 from tests.fake_discord import FakeDiscord
 from tests.fake_kling import FakeKling, SystemClock
-from tests.smoke_helpers import result_task
 from tests.storage import fresh_postgres_database
 
 GENERATION = 1.0  # seconds each video takes at the fake provider: short, so the workers' own work is what counts
@@ -79,12 +73,7 @@ async def record_requests(storage: Storage, tasks: int, *, guild: int, channel: 
     """Record `tasks` text-to-video requests at once, as the gateway records them, and wake the workers."""
     now = time.time()
     for index in range(tasks):
-        task = NewTask(
-            id=str(uuid.uuid4()), provider="official", kind="text2video", guild_id=guild, channel_id=channel,
-            user_id=users[index % len(users)], params={"prompt": "boat", "duration": "5", "mode": "std"},
-            images=(), callback_token=uuid.uuid4().hex, slots=1, units=Decimal("1.5"),
-        )  # fmt: skip
-        await storage.quotas.reserve(task, lambda usage: None, now=now, window=QUOTA_WINDOW)  # no limits
+        await record_request(storage, guild=guild, channel=channel, user=users[index % len(users)], now=now)
     await storage.coordination.wake(["submitter"])
 
 
@@ -147,7 +136,7 @@ def api_calls(kling: FakeKling) -> int:
 async def posted(discord: FakeDiscord, channel: object, count: int) -> dict[str, float]:
     """Wait (bounded) until `count` results are in the channel; return when each was posted."""
     for _ in range(3000):
-        if len(posts := result_times(discord, channel)) >= count:
+        if len(posts := result_posts(discord, channel)) >= count:
             break
         await asyncio.sleep(0.1)
     return posts
@@ -157,15 +146,6 @@ def since(now: list[tuple[float, float]], before: list[tuple[float, float]]) -> 
     """Subtract an earlier scrape's buckets: what was observed in between."""
     earlier = dict(before)
     return [(bound, count - earlier.get(bound, 0.0)) for bound, count in now]
-
-
-def result_times(discord: FakeDiscord, channel: object) -> dict[str, float]:
-    """When each task's result was posted, by task id."""
-    return {
-        task_id: datetime.fromisoformat(message["timestamp"]).timestamp()
-        for message in discord.messages(channel)  # type: ignore[arg-type]
-        if (task_id := result_task(message)) is not None
-    }
 
 
 async def scrape(web: str) -> str:

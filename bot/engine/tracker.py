@@ -51,13 +51,13 @@ class Tracker:
             return None
         tasks = self.ctx.storage.tasks
         now = self.ctx.clock.now()
-        first = await tasks.next_poll_at()
+        # Tasks falling due in a moment come along: one list request answers for all of them.
+        due = await tasks.due_for_poll(now + PULL_FORWARD, BATCH)
+        first = due[0].next_poll_at if due else None  # the earliest: they come in the order they fall due
         if first is None or first > now + CONFIRM_DELAY / 2:
             # Woken early (a callback moved a check to the end of its confirmation window): wait for the window to
             # close, so the callbacks arriving meanwhile share one query instead of one each.
-            return first
-        # Tasks falling due in a moment come along: one list request answers for all of them.
-        due = await tasks.due_for_poll(now + PULL_FORWARD, BATCH)
+            return first if first is not None else await tasks.next_poll_at()
         by_kind: dict[TaskKind, list[TaskRecord]] = defaultdict(list)
         for task in due:
             if task.state is TaskState.SUBMITTING:
