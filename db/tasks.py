@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any, Literal
 
 import aiosqlite
 
 from bot.vocabulary import ACTIVE_STATES, ALLOWED_MOVES, IN_FLIGHT_STATES, TaskKind, TaskState
-from db.models import NO_LEASE, NewTask, TaskRecord, from_cents, to_cents
+from db.models import NO_LEASE, NewTask, TaskRecord, to_cents
 from db.sqlite import SqliteDatabase
+from db.task_columns import assignments as placed_assignments
+from db.task_columns import record_from_columns
 
 Settlement = Literal["charge", "refund"]
-JSON_FIELDS = frozenset({"params", "images", "result_urls", "result_video_ids", "archived_paths"})
-UNIT_FIELDS = frozenset({"units_reserved", "units_charged"})
-WRITABLE_FIELDS = frozenset(TaskRecord.model_fields) - {"id", "created_at", "updated_at", "state"}
 
 # Round-robin across users: a task's rank is its place among its owner's queued tasks plus the turns
 # the owner has had since the oldest waiting task arrived (tasks in flight, or sent since then), so
@@ -318,32 +316,9 @@ def _fence(holder: str | None) -> tuple[str, tuple[str, ...]]:
 
 
 def _assignments(fields: dict[str, Any]) -> tuple[str, list[Any]]:
-    unknown = set(fields) - WRITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"Not task fields: {sorted(unknown)}")
-    sql = "".join(f", {name} = ?" for name in fields)
-    return sql, [_to_column(name, value) for name, value in fields.items()]
-
-
-def _to_column(name: str, value: Any) -> Any:
-    if name in JSON_FIELDS:
-        return json.dumps(
-            [v.model_dump() if hasattr(v, "model_dump") else v for v in value]
-            if isinstance(value, (list, tuple))
-            else value
-        )
-    if name in UNIT_FIELDS and value is not None:
-        return to_cents(Decimal(value))
-    if hasattr(value, "value"):  # enums
-        return value.value
-    return value
+    return placed_assignments(fields, lambda _: "?")
 
 
 def record_from_row(row: aiosqlite.Row) -> TaskRecord:
     """Turn a `tasks` row into a `TaskRecord`."""
-    data = {key: row[key] for key in row.keys() if key in TaskRecord.model_fields}  # noqa: SIM118
-    for name in JSON_FIELDS:
-        data[name] = json.loads(data[name])
-    for name in UNIT_FIELDS:
-        data[name] = from_cents(data[name])
-    return TaskRecord.model_validate(data)
+    return record_from_columns({key: row[key] for key in row.keys()})  # noqa: SIM118 - a Row is no dict
