@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,22 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+WAL_RETRY_SECONDS = 0.02
 MIGRATION_NAME = re.compile(r"^V(\d+)__(\w+)\.sql$")
+
+
+async def _use_wal(connection: aiosqlite.Connection) -> None:
+    """Switch the file to WAL. Two processes opening a new file at once race for the switch, and SQLite answers
+    the loser "database is locked" at once, without its busy handler: try again, up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(WAL_RETRY_SECONDS)
 
 
 class SqliteDatabase:
@@ -34,15 +50,16 @@ class SqliteDatabase:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
         connection.row_factory = aiosqlite.Row
-        for pragma in (
-            "journal_mode = WAL",
-            "foreign_keys = ON",
-            f"busy_timeout = {BUSY_TIMEOUT_MS}",
-            "synchronous = NORMAL",
-        ):
-            await connection.execute(f"PRAGMA {pragma}")
-        database = cls(connection)
-        await database.migrate()
+        try:
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await _use_wal(connection)
+            for pragma in ("foreign_keys = ON", "synchronous = NORMAL"):
+                await connection.execute(f"PRAGMA {pragma}")
+            database = cls(connection)
+            await database.migrate()
+        except BaseException:
+            await connection.close()
+            raise
         return database
 
     async def close(self) -> None:
